@@ -1,0 +1,1 @@
+"""``sapat``: the command line over the server's services (no SQL here)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of Sapat's schema (SQLite and PostgreSQL alike)."""

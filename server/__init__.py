@@ -1,0 +1,32 @@
+"""Sapat: the collection server. ``create_app`` is the application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config
+from .storage import db, load_models
+from .storage.blobs import BlobStore
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or config.instance_path())
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(instance))
+    config.load(app, overrides)
+    logging.getLogger("sapat").setLevel(app.config["SAPAT_LOG_LEVEL"])
+    if app.config["SAPAT_PROXY_HOPS"]:
+        hops = app.config["SAPAT_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    load_models()
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    db.init_app(app)
+    app.extensions["sapat_blobs"] = BlobStore(instance / "blobs")
+
+    from . import http
+    http.register(app)
+    return app

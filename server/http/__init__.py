@@ -1,0 +1,77 @@
+"""HTTP: one blueprint per resource, OpenRosa apart; errors rendered by who is asking.
+
+One request is one transaction: the session is committed after the view returned a
+success and before the response leaves, so a 201 is only sent for data on disk.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .. import problems
+from ..problems import Problem
+from ..storage import db, set_write_intent
+from . import openrosa, sessions, staff
+
+log = logging.getLogger("sapat.http")
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(openrosa.bp)
+    app.register_blueprint(sessions.bp)
+    app.register_blueprint(staff.bp)
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.teardown_request(_teardown)
+    app.register_error_handler(Problem, render_problem)
+    app.register_error_handler(HTTPException, _http_exception)
+    app.register_error_handler(Exception, _unknown)
+
+
+def _begin() -> None:
+    set_write_intent(request.method in WRITES)
+
+
+def _finish(response: Response) -> Response:
+    if response.status_code < 400:
+        try:
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the client must not see a success for unsaved data
+            log.exception("commit failed")
+            db.session.rollback()
+            return render_problem(problems.unknown())
+    else:
+        db.session.rollback()
+    return response
+
+
+def _teardown(_exc) -> None:
+    set_write_intent(False)
+
+
+def render_problem(problem: Problem) -> Response:
+    if request.blueprint == openrosa.bp.name:
+        return openrosa.render_problem(problem)
+    if request.blueprint == staff.bp.name:
+        return staff.render_problem(problem)
+    response = jsonify(problem.to_json())
+    response.status_code = problem.status
+    return response
+
+
+def _http_exception(exc: HTTPException):
+    if isinstance(exc, RequestEntityTooLarge):
+        return render_problem(problems.too_large("request", current_app.config["MAX_CONTENT_LENGTH"]))
+    if exc.code == 404:
+        return render_problem(problems.not_found())
+    code = f"{exc.code}.1"
+    return render_problem(Problem(code, exc.description or exc.name))
+
+
+def _unknown(exc: Exception):
+    # The rule, not the path: paths carry app-user tokens, which never go to a log.
+    log.exception("unhandled error on %s %s", request.method, request.url_rule.rule if request.url_rule else "?")
+    return render_problem(problems.unknown())

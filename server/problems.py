@@ -1,0 +1,149 @@
+"""The one error catalogue of Sapat.
+
+Every failure a client can cause is a :class:`Problem` with a code such as
+``409.1``: the HTTP status, then a number that is never reused. Codes and
+sentences follow ODK Central's catalogue where Central has the same problem,
+so tools written for Central recognise them. Two renderers (JSON for the API,
+``<OpenRosaResponse>`` for OpenRosa clients) live in ``server.http``.
+"""
+from __future__ import annotations
+
+
+class Problem(Exception):
+    """A failure the client can understand and act on."""
+
+    def __init__(self, code: str, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+    @property
+    def status(self) -> int:
+        return int(self.code.split(".", 1)[0])
+
+    def to_json(self) -> dict:
+        body = {"code": float(self.code), "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+def unparseable(fmt: str, reason: str) -> Problem:
+    return Problem("400.1", f"Could not parse the given data as {fmt}: {reason}", {"format": fmt})
+
+
+def missing_parameter(field: str) -> Problem:
+    return Problem("400.2", f"Required parameter {field} missing.", {"field": field})
+
+
+def invalid_header(field: str, value: str | None) -> Problem:
+    got = "[nothing]" if value is None else value
+    return Problem("400.6", f"An expected header field ({field}) did not match the expected format (got: {got}).",
+                   {"field": field, "value": value})
+
+
+def missing_multipart_field(field: str) -> Problem:
+    return Problem("400.7", f"Required multipart POST field {field} missing.", {"field": field})
+
+
+def unexpected_value(field: str, value: str, reason: str) -> Problem:
+    return Problem("400.8", f"Unexpected {field} value {value}; {reason}", {"field": field, "value": value})
+
+
+def invalid_data(field: str, reason: str) -> Problem:
+    return Problem("400.11", f"Invalid value for {field}: {reason}", {"field": field})
+
+
+def xlsform_not_valid(errors: list[dict], message: str) -> Problem:
+    return Problem("400.15", f"The given form was not valid: {message}", {"errors": errors})
+
+
+def missing_meta(field: str) -> Problem:
+    return Problem("400.27", f"The submission does not contain {field} in its meta group.", {"field": field})
+
+
+def authentication_failed() -> Problem:
+    return Problem("401.2", "Could not authenticate with the provided credentials.")
+
+
+def insufficient_rights() -> Problem:
+    return Problem("403.1", "The authentication you provided does not have rights to perform that action.")
+
+
+def csrf_failed() -> Problem:
+    return Problem("403.2", "The form you sent has expired or did not come from this site. Reload the page and try again.")
+
+
+def not_found() -> Problem:
+    return Problem("404.1", "Could not find the resource you were looking for.")
+
+
+def deprecated_id_not_found(deprecated_id: str) -> Problem:
+    return Problem("404.5", "You tried to update an existing submission, but we can't find that "
+                   f"submission to update ({deprecated_id})", {"deprecatedId": deprecated_id})
+
+
+def form_version_not_found(xml_form_id: str, version: str | None) -> Problem:
+    return Problem("404.6", f"The form version specified in this submission '{version or ''}' does not exist "
+                   f"for form '{xml_form_id}'.", {"xmlFormId": xml_form_id, "formVersion": version})
+
+
+def form_not_found(xml_form_id: str) -> Problem:
+    return Problem("404.7", f"There is no published form '{xml_form_id}' in this project.",
+                   {"xmlFormId": xml_form_id})
+
+
+def xml_conflict() -> Problem:
+    return Problem("409.1", "A submission already exists with this ID, but with different XML. Resubmissions "
+                   "to attach additional multimedia must resubmit an identical xml_submission_file.")
+
+
+def not_accepting_submissions() -> Problem:
+    return Problem("409.2", "This form is not currently accepting submissions. Please talk to your program "
+                   "staff if this is unexpected.")
+
+
+def uniqueness_violation(fields: str, values: str) -> Problem:
+    return Problem("409.3", f"A resource already exists with {fields} value(s) of {values}.",
+                   {"fields": fields, "values": values})
+
+
+def version_uniqueness_violation(xml_form_id: str, version: str | None) -> Problem:
+    return Problem("409.6", f"You tried to publish the form '{xml_form_id}' with version '{version or ''}', but "
+                   "a published form has already existed in this project with those identifiers. Change the "
+                   "version in the settings sheet and upload it again.",
+                   {"xmlFormId": xml_form_id, "version": version})
+
+
+def instance_id_conflict() -> Problem:
+    return Problem("409.8", "You tried to update a submission, but the instanceID you provided already exists "
+                   "on this server. Please try again with a unique instanceID.")
+
+
+def deprecating_old_submission(deprecated_id: str) -> Problem:
+    return Problem("409.9", f"You tried to update a submission, but the copy you were editing ({deprecated_id}) "
+                   "is now out of date. Please get the new version that has been submitted, and make your "
+                   "edits again.", {"deprecatedId": deprecated_id})
+
+
+def no_draft(xml_form_id: str) -> Problem:
+    return Problem("409.15", f"Form '{xml_form_id}' has no draft to publish.", {"xmlFormId": xml_form_id})
+
+
+def missing_form_media(names: list[str]) -> Problem:
+    return Problem("409.16", "The form cannot be published before its media files are uploaded: "
+                   + ", ".join(names) + ".", {"missing": names})
+
+
+def too_large(what: str, limit: int) -> Problem:
+    return Problem("413.1", f"The {what} is larger than this server accepts ({limit} bytes).",
+                   {"what": what, "limit": limit})
+
+
+def rate_limited(retry_after: int) -> Problem:
+    return Problem("429.1", f"Too many attempts. Try again in {retry_after} seconds.", {"retryAfter": retry_after})
+
+
+def unknown() -> Problem:
+    return Problem("500.1", "An unknown internal problem has occurred. Please try again later.")

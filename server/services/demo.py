@@ -1,0 +1,70 @@
+"""The demo monitoring cycle ``make run`` sets up: library forms published, a tablet, a login.
+
+Idempotent: a second run finds what the first made and prints the same details.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+import forms as instruments
+
+from ..storage import db
+from ..storage.projects import Project
+from . import app_users, forms as form_service, projects, staff_users
+
+DEMO_PROJECT = "Демо-мониторинг 2026 / Demo monitoring 2026"
+DEMO_EMAIL = "admin@sapat.local"
+DEMO_TABLET = "Demo tablet 1"
+
+
+@dataclass
+class Demo:
+    email: str
+    password: str | None
+    project: Project
+    app_user_id: int
+
+
+def seed_demo(instance: Path) -> Demo:
+    password = _demo_password(instance)
+    if staff_users.find_user(DEMO_EMAIL) is None:
+        staff_users.create_user(DEMO_EMAIL, password, "administrator", "Demo administrator")
+    project = db.session.scalar(select(Project).where(Project.name == DEMO_PROJECT))
+    if project is None:
+        project = projects.create_project(DEMO_PROJECT, 2026, "pilot")
+    published = [publish_file(project, path) for path in instruments.library_forms()]
+    tablet = next((u for u in app_users.list_app_users(project)
+                   if u.display_name == DEMO_TABLET and u.revoked_at is None), None)
+    if tablet is None:
+        tablet = app_users.create_app_user(project, DEMO_TABLET, published)
+    else:
+        app_users.assign_forms(tablet, published)
+    return Demo(DEMO_EMAIL, password, project, tablet.id)
+
+
+def publish_file(project: Project, path: Path):
+    """Publish an XLSForm/XForm file unless this exact version is already published."""
+    data = path.read_bytes()
+    compiled = form_service.compile_upload(data, path.name)
+    info = compiled.info
+    existing = next((f for f in form_service.list_forms(project) if f.xml_form_id == info.form_id), None)
+    if existing is not None and existing.current_def and existing.current_def.version == (info.version or ""):
+        return existing
+    return form_service.publish_upload(project, data, path.name, compiled)
+
+
+def _demo_password(instance: Path) -> str:
+    """Made once and kept in a 0600 file of the instance folder, so every run prints the same."""
+    path = instance / "demo-login.txt"
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return password

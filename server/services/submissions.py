@@ -1,0 +1,155 @@
+"""Ingesting submissions exactly as ODK Central does, idempotently and durably.
+
+A first POST creates the submission and the attachments its XML names; a resend of
+byte-identical XML adds or replaces attachments (Collect splits large uploads over
+several POSTs); the same instanceID with different XML is a conflict; an XML with
+``meta/deprecatedID`` is an edit that becomes the current version and keeps the old.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import problems
+from ..storage import db
+from ..storage.base import utcnow
+from ..storage.blobs import blob_store
+from ..storage.forms import Form, FormDef
+from ..storage.submissions import Submission, SubmissionAttachment, SubmissionDef
+from . import forms as form_service
+from .submission_xml import ParsedSubmission, attachment_names, parse_submission
+
+
+@dataclass
+class IncomingFile:
+    name: str
+    stream: BinaryIO
+    content_type: str
+
+
+@dataclass
+class Submitter:
+    app_user_id: int | None = None
+    staff_id: int | None = None
+    device_id: str | None = None
+
+
+def safe_file_name(name: str | None) -> str:
+    """The file name as sent, if it is a plain name; anything path-like is refused."""
+    name = name or ""
+    if (not name or name in {".", ".."} or "/" in name or "\\" in name or "\x00" in name
+            or len(name) > 255 or os.path.basename(name) != name):
+        raise problems.unexpected_value("attachment file name", repr(name)[:80],
+                                        "file names may not contain path separators or be empty")
+    return name
+
+
+def ingest(form_lookup, xml: bytes, files: list[IncomingFile], submitter: Submitter) -> tuple[SubmissionDef, bool]:
+    """Store one OpenRosa POST; returns the version it landed in and whether it was new.
+
+    ``form_lookup(xml_form_id)`` finds the form and checks the caller may submit to it.
+    """
+    parsed = parse_submission(xml)
+    form: Form = form_lookup(parsed.xml_form_id)
+    form_def = form_service.published_def(form, parsed.version)
+    if not form.accepts_submissions:
+        raise problems.not_accepting_submissions()
+    existing = _version_by_instance(form, parsed.instance_id)
+    if existing is None:
+        try:
+            with db.session.begin_nested():
+                return _create_version(form, form_def, parsed, xml, files, submitter), True
+        except IntegrityError:  # a concurrent POST of the same instanceID won the race
+            existing = _version_by_instance(form, parsed.instance_id)
+            if existing is None:
+                raise
+    if hashlib.sha256(xml).hexdigest() != existing.xml_sha256:
+        raise problems.instance_id_conflict() if parsed.deprecated_id else problems.xml_conflict()
+    _store_files(existing, files)
+    return existing, False
+
+
+def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml: bytes,
+                    files: list[IncomingFile], submitter: Submitter) -> SubmissionDef:
+    now = utcnow()
+    previous = None
+    if parsed.deprecated_id:
+        previous = _version_by_instance(form, parsed.deprecated_id)
+        if previous is None:
+            raise problems.deprecated_id_not_found(parsed.deprecated_id)
+        if not previous.current:
+            raise problems.deprecating_old_submission(parsed.deprecated_id)
+        submission = previous.submission
+        previous.current = False
+        submission.review_state = "edited"
+        submission.updated_at = now
+    else:
+        submission = Submission(form_id=form.id, instance_id=parsed.instance_id, created_at=now,
+                                submitter_app_user_id=submitter.app_user_id,
+                                submitter_staff_id=submitter.staff_id, device_id=submitter.device_id)
+        db.session.add(submission)
+    version = SubmissionDef(submission=submission, form_id=form.id, form_def_id=form_def.id,
+                            instance_id=parsed.instance_id, deprecated_id=parsed.deprecated_id,
+                            instance_name=parsed.instance_name, xml=xml,
+                            xml_sha256=hashlib.sha256(xml).hexdigest(), current=True, created_at=now)
+    db.session.add(version)
+    carried = {a.name: a.blob_id for a in previous.attachments} if previous else {}
+    for name in attachment_names(parsed.root, form_def.root_name, form_def.binary_paths):
+        version.attachments.append(SubmissionAttachment(name=name, blob_id=carried.get(name)))
+    db.session.flush()
+    _store_files(version, files)
+    return version
+
+
+def _store_files(version: SubmissionDef, files: list[IncomingFile]) -> None:
+    """Attach the posted files the XML names; a file it does not name is refused."""
+    by_name = {a.name: a for a in version.attachments}
+    for incoming in files:
+        if incoming.name not in by_name:
+            expected = ", ".join(by_name) or "none"
+            raise problems.unexpected_value("attachment", incoming.name,
+                                            f"the submission XML does not reference it (expected: {expected})")
+    store = blob_store()
+    for incoming in files:
+        blob = store.put(incoming.stream, incoming.content_type or "application/octet-stream")
+        by_name[incoming.name].blob_id = blob.id
+    db.session.flush()
+
+
+def _version_by_instance(form: Form, instance_id: str) -> SubmissionDef | None:
+    return db.session.scalar(select(SubmissionDef).where(SubmissionDef.form_id == form.id,
+                                                         SubmissionDef.instance_id == instance_id))
+
+
+def list_submissions(form: Form, limit: int = 100, offset: int = 0) -> list[Submission]:
+    return list(db.session.scalars(select(Submission).where(Submission.form_id == form.id)
+                                   .order_by(Submission.created_at.desc(), Submission.id.desc())
+                                   .limit(limit).offset(offset)))
+
+
+def count_submissions(form: Form) -> int:
+    return db.session.scalar(select(func.count(Submission.id)).where(Submission.form_id == form.id))
+
+
+def current_version(submission: Submission) -> SubmissionDef:
+    return next(v for v in reversed(submission.versions) if v.current)
+
+
+def get_submission(form: Form, instance_id: str) -> Submission:
+    submission = db.session.scalar(select(Submission).where(Submission.form_id == form.id,
+                                                            Submission.instance_id == instance_id))
+    if submission is None:
+        raise problems.not_found()
+    return submission
+
+
+def get_attachment(version: SubmissionDef, name: str) -> SubmissionAttachment:
+    attachment = next((a for a in version.attachments if a.name == name and a.blob_id is not None), None)
+    if attachment is None:
+        raise problems.not_found()
+    return attachment

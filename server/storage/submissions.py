@@ -1,0 +1,80 @@
+"""Submissions and their versions (edits), with their attachments.
+
+As in ODK Central, a *submission* is the logical record (identified by the
+instanceID it was first sent with) and each *version* (``SubmissionDef``) is one
+XML document; an edit sent with ``meta/deprecatedID`` adds a version and makes it
+current, the old one is kept.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import db
+from .base import created_at
+from .blobs import Blob
+
+REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
+
+
+class Submission(db.Model):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("form_id", "instance_id"),
+        CheckConstraint("review_state IN ('received', 'hasIssues', 'edited', 'approved', 'rejected')",
+                        name="review_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), nullable=False)
+    instance_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    submitter_app_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_users.id"), nullable=True)
+    submitter_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    review_state: Mapped[str] = mapped_column(String(12), nullable=False, default="received")
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), nullable=True)
+
+    versions: Mapped[list["SubmissionDef"]] = relationship(
+        back_populates="submission", order_by="SubmissionDef.id", cascade="all, delete-orphan")
+
+
+class SubmissionDef(db.Model):
+    __tablename__ = "submission_defs"
+    __table_args__ = (UniqueConstraint("form_id", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False,
+                                               index=True)
+    # Denormalised so an instanceID is unique per form across all versions of all submissions.
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), nullable=False)
+    form_def_id: Mapped[int] = mapped_column(ForeignKey("form_defs.id"), nullable=False)
+    instance_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    deprecated_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    instance_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    xml: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    xml_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    current: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = created_at()
+
+    submission: Mapped[Submission] = relationship(back_populates="versions")
+    attachments: Mapped[list["SubmissionAttachment"]] = relationship(
+        order_by="SubmissionAttachment.name", cascade="all, delete-orphan", back_populates="submission_def")
+
+
+class SubmissionAttachment(db.Model):
+    """A file the submission XML names in a binary field; ``blob_id`` is empty until it arrives."""
+
+    __tablename__ = "submission_attachments"
+    __table_args__ = (UniqueConstraint("submission_def_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_def_id: Mapped[int] = mapped_column(ForeignKey("submission_defs.id", ondelete="CASCADE"),
+                                                   nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    blob_id: Mapped[int | None] = mapped_column(ForeignKey("blobs.id"), nullable=True)
+
+    submission_def: Mapped[SubmissionDef] = relationship(back_populates="attachments")
+    blob: Mapped[Blob | None] = relationship(lazy="joined")
