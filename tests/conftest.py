@@ -1,0 +1,138 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when SAPAT_TEST_DATABASE_URL is set),
+an app per test on a clean database, and the app served over real HTTP on loopback."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.services import app_users, forms as form_service, projects, staff_users
+from server.storage import db, migrate, writing
+
+PG_URL = os.environ.get("SAPAT_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_tool(available: bool, what: str) -> None:
+    """Skip when a real tool is missing on a developer machine; fail under CI, where it must be there."""
+    if not available:
+        if IN_CI:
+            pytest.fail(f"{what} is required under CI=true")
+        pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if PG_URL:
+        return PG_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sapat.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, tmp_path_factory):
+    """Migrate once per test session, from an empty schema."""
+    app = create_app({"INSTANCE_PATH": tmp_path_factory.mktemp("migrate"), "SAPAT_DATABASE_URL": database_url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _wipe() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("UPDATE forms SET current_def_id = NULL, draft_def_id = NULL"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app(migrated, tmp_path):
+    """An app on a clean database and a fresh instance folder."""
+    instance = tmp_path / "instance"
+    application = create_app({"INSTANCE_PATH": instance, "SAPAT_DATABASE_URL": migrated,
+                              "SAPAT_VALIDATE_FORMS": False, "TESTING": True})
+    with application.app_context():
+        _wipe()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    shutil.rmtree(instance, ignore_errors=True)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real socket on 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+class World:
+    """Builds the things a test needs through the services, each step committed."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _do(self, func, *args, **kwargs):
+        with self.app.app_context(), writing():
+            result = func(*args, **kwargs)
+            db.session.commit()
+            return result
+
+    def admin(self, email="admin@example.kg", password="correct horse battery", role="administrator"):
+        return self._do(lambda: staff_users.create_user(email, password, role).id)
+
+    def project(self, name="Мониторинг 2026", year=2026, stage="main") -> int:
+        return self._do(lambda: projects.create_project(name, year, stage).id)
+
+    def publish(self, project_id: int, data: bytes, filename="form.xlsx") -> str:
+        return self._do(lambda: form_service.publish_upload(projects.get_project(project_id), data,
+                                                            filename).xml_form_id)
+
+    def app_user(self, project_id: int, forms=(), name="Планшет 1") -> tuple[int, str]:
+        def create():
+            project = projects.get_project(project_id)
+            user = app_users.create_app_user(project, name, [form_service.get_form(project, f) for f in forms])
+            return user.id, user.token
+        return self._do(create)
+
+    def collect_base(self, base_url: str, project_id: int, token: str) -> str:
+        return f"{base_url}/v1/key/{token}/projects/{project_id}"
+
+    def run(self, func):
+        """Run ``func()`` in an app context (read or write) and commit."""
+        return self._do(func)
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+@pytest.fixture(scope="session")
+def java_available() -> bool:
+    return shutil.which("java") is not None
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    require_tool(Path(path).exists(), "Chromium (Debian package chromium)")
+    return path

@@ -1,0 +1,1 @@
+"""Test helpers: generated forms, submissions and a live server on loopback."""

@@ -1,0 +1,50 @@
+"""XLSForms built in memory for tests, in Kyrgyz and Russian."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+
+LABELS = ("label::Kyrgyz (ky)", "label::Russian (ru)")
+
+
+def xlsform(survey: list[tuple], *, form_id: str = "probe", version: str = "1", title: str = "Текшерүү",
+            choices: list[tuple] = ()) -> bytes:
+    """``survey`` rows are (type, name, label_ky, label_ru[, required]); choices (list, name, ky, ru)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    sheet.append(["type", "name", *LABELS, "required"])
+    for row in survey:
+        sheet.append(list(row) + [""] * (5 - len(row)))
+    if choices:
+        sheet_c = book.create_sheet("choices")
+        sheet_c.append(["list_name", "name", *LABELS])
+        for row in choices:
+            sheet_c.append(list(row))
+    settings = book.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version", "default_language"])
+    settings.append([title, form_id, version, "Russian (ru)"])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def photo_form(form_id: str = "photos", version: str = "1") -> bytes:
+    """A school code, a photo, and a repeat of further photos: attachments in and out of repeats."""
+    return xlsform([
+        ("text", "school", "Мектептин коду", "Код учебного заведения", "yes"),
+        ("integer", "rooms", "Бөлмөлөр", "Кабинеты"),
+        ("image", "photo", "Сүрөт", "Фото"),
+        ("begin_repeat", "more", "Дагы сүрөттөр", "Ещё фото"),
+        ("image", "extra", "Сүрөт", "Фото"),
+        ("end_repeat", "", "", ""),
+    ], form_id=form_id, version=version, title="Сүрөттөр / Фото")
+
+
+def simple_form(form_id: str = "simple", version: str = "1") -> bytes:
+    return xlsform([
+        ("text", "school", "Мектептин коду", "Код учебного заведения", "yes"),
+        ("select_one yn", "consent", "Макулсузбу?", "Согласны?"),
+    ], form_id=form_id, version=version, title="Жөнөкөй / Простая",
+        choices=[("yn", "yes", "Ооба", "Да"), ("yn", "no", "Жок", "Нет")])
