@@ -48,3 +48,19 @@ def simple_form(form_id: str = "simple", version: str = "1") -> bytes:
         ("select_one yn", "consent", "Макулсузбу?", "Согласны?"),
     ], form_id=form_id, version=version, title="Жөнөкөй / Простая",
         choices=[("yn", "yes", "Ооба", "Да"), ("yn", "no", "Жок", "Нет")])
+
+
+def media_form(form_id: str = "with_media", version: str = "1") -> bytes:
+    """A form that needs two media files: an image label and a CSV of schools."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    sheet.append(["type", "name", *LABELS, "media::image::Russian (ru)", "media::image::Kyrgyz (ky)"])
+    sheet.append(["note", "intro", "Саламатсызбы", "Здравствуйте", "logo.png", "logo.png"])
+    sheet.append(["select_one_from_file schools.csv", "school", "Мектеп", "Учебное заведение", "", ""])
+    settings = book.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version", "default_language"])
+    settings.append(["Медиа / Медиа", form_id, version, "Russian (ru)"])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
