@@ -5,7 +5,6 @@ form download, media manifest and media, and the submission endpoint.
 """
 from __future__ import annotations
 
-from email.utils import formatdate
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -39,8 +38,8 @@ def _route(rule: str, methods=("GET",)):
 
 @bp.after_request
 def _openrosa_headers(response: Response) -> Response:
+    # Date comes from the HTTP server itself (gunicorn and werkzeug both set it; adding it here would double it).
     response.headers["X-OpenRosa-Version"] = "1.0"
-    response.headers["Date"] = formatdate(usegmt=True)
     if request.endpoint and request.endpoint.startswith("openrosa.submission"):
         response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_CONTENT_LENGTH"])
     return response
