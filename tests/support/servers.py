@@ -24,11 +24,12 @@ class GunicornServer:
     """Start with ``start()``; ``kill()`` is kill -9 of master and workers at once."""
 
     def __init__(self, instance: Path, database_url: str, workers: int = 2, threads: int = 4,
-                 log: Path | None = None):
+                 log: Path | None = None, access_log: str = os.devnull):
         self.instance, self.database_url = Path(instance), database_url
         self.workers, self.threads = workers, threads
         self.port = free_port()
         self.log = log or self.instance / "gunicorn.log"
+        self.access_log = access_log
         self.process: subprocess.Popen | None = None
 
     @property
@@ -38,7 +39,7 @@ class GunicornServer:
     def start(self, timeout: float = 30) -> "GunicornServer":
         env = dict(os.environ, SAPAT_INSTANCE_PATH=str(self.instance), SAPAT_DATABASE_URL=self.database_url,
                    SAPAT_BIND=f"127.0.0.1:{self.port}", SAPAT_WORKERS=str(self.workers),
-                   SAPAT_THREADS=str(self.threads), SAPAT_ACCESS_LOG=os.devnull)
+                   SAPAT_THREADS=str(self.threads), SAPAT_ACCESS_LOG=self.access_log)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
