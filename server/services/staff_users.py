@@ -5,6 +5,7 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta, timezone
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,6 @@ from ..storage.base import utcnow
 from ..storage.users import ROLES, StaffSession, StaffUser
 
 _hasher = PasswordHasher()
-# A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("sapat-no-such-user")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 
@@ -65,7 +64,7 @@ def check_password(email: str, password: str) -> StaffUser:
     """The active user with these credentials, or 401.2 without saying which part was wrong."""
     user = find_user(email)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         raise problems.authentication_failed() from None
     if user is None or user.disabled_at is not None:
@@ -73,6 +72,16 @@ def check_password(email: str, password: str) -> StaffUser:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so timing does not reveal which emails exist.
+
+    Made on first use, not at import: Argon2 takes 64 MiB while hashing, and every
+    server worker would pay that peak at start-up.
+    """
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def set_password(user: StaffUser, password: str) -> None:
