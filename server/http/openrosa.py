@@ -60,9 +60,13 @@ def _app_user(token: str | None, project_id: int) -> AppUser:
     return app_users.authenticate(token or request.args.get("st", ""), project_id)
 
 
+def public_base_url() -> str:
+    """The address tablets reach this server at (behind a proxy it is configured, not guessed)."""
+    return current_app.config["SAPAT_PUBLIC_URL"] or request.host_url
+
+
 def _base_path(user: AppUser) -> str:
-    base = current_app.config["SAPAT_PUBLIC_URL"] or request.host_url
-    return app_users.collect_server_url(base, user)
+    return app_users.collect_server_url(public_base_url(), user)
 
 
 def _assigned_form(user: AppUser, xml_form_id: str) -> Form:

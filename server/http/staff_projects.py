@@ -1,7 +1,7 @@
 """Staff pages of one project: its forms (upload, drafts, media, publishing, state) and app users (QR codes)."""
 from __future__ import annotations
 
-from flask import Response, current_app, g, request, url_for
+from flask import Response, g, request, url_for
 
 from .. import problems
 from ..problems import Problem
@@ -10,6 +10,7 @@ from ..services import forms as form_service
 from ..services import projects as project_service
 from ..services import staff_users
 from ..storage.forms import FORM_STATES
+from .openrosa import public_base_url
 from .staff import bp, done, page, recover, render, signed_in_user
 
 
@@ -114,18 +115,13 @@ def revoke_app_user(project_id: int, app_user_id: int):
     return done("staff.project", "app_user_revoked", project_id=project_id, _anchor="app-users")
 
 
-def _public_base() -> str:
-    """The address tablets reach this server at (behind a proxy it is configured, not guessed)."""
-    return current_app.config["SAPAT_PUBLIC_URL"] or request.host_url
-
-
 @bp.get("/projects/<int:project_id>/app-users/<int:app_user_id>")
 @page("app_user.manage")
 def app_user(project_id: int, app_user_id: int):
     g.page_url = url_for("staff.app_user", project_id=project_id, app_user_id=app_user_id)
     project = project_service.get_project(project_id)
     user = app_users.get_app_user(project, app_user_id)
-    server_url = app_users.collect_server_url(_public_base(), user) if user.token else None
+    server_url = app_users.collect_server_url(public_base_url(), user) if user.token else None
     return render("app_user.html", project=project, app_user=user, server_url=server_url,
                   forms=overview.assigned_forms(project).get(user.id, []))
 
@@ -136,5 +132,5 @@ def app_user_qr(project_id: int, app_user_id: int):
     """Collect's settings as a QR code; the code is a credential, so it is never cached."""
     project = project_service.get_project(project_id)
     user = app_users.get_app_user(project, app_user_id)
-    png = app_users.qr_png(app_users.collect_settings(_public_base(), user, project))
+    png = app_users.qr_png(app_users.collect_settings(public_base_url(), user, project))
     return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})

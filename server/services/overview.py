@@ -81,13 +81,17 @@ def submission_rows(form: Form, limit: int, offset: int) -> list[SubmissionRow]:
     for submission in page:
         version = current.get(submission.id) or submission_service.current_version(submission)
         present, expected = counts.get(version.id, (0, 0))
-        kind, name = None, None
-        if submission.submitter_app_user_id is not None:
-            kind, name = "app_user", app_names.get(submission.submitter_app_user_id)
-        elif submission.submitter_staff_id is not None:
-            kind, name = "staff", staff_names.get(submission.submitter_staff_id)
-        rows.append(SubmissionRow(submission, version, present, expected, kind, name))
+        rows.append(SubmissionRow(submission, version, present, expected,
+                                  *_submitter(submission, app_names, staff_names)))
     return rows
+
+
+def _submitter(submission: Submission, app_names: dict, staff_names: dict) -> tuple[str | None, str | None]:
+    if submission.submitter_app_user_id is not None:
+        return "app_user", app_names.get(submission.submitter_app_user_id)
+    if submission.submitter_staff_id is not None:
+        return "staff", staff_names.get(submission.submitter_staff_id)
+    return None, None
 
 
 def _attachment_counts(version_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -108,11 +112,8 @@ def _names(model, ids: set[int]) -> dict[int, str]:
 
 def submitter_of(submission: Submission) -> tuple[str | None, str | None]:
     """Who sent the submission: ("app_user" | "staff" | None, display name)."""
-    if submission.submitter_app_user_id is not None:
-        return "app_user", _names(AppUser, {submission.submitter_app_user_id}).get(submission.submitter_app_user_id)
-    if submission.submitter_staff_id is not None:
-        return "staff", _names(StaffUser, {submission.submitter_staff_id}).get(submission.submitter_staff_id)
-    return None, None
+    return _submitter(submission, _names(AppUser, {submission.submitter_app_user_id} - {None}),
+                      _names(StaffUser, {submission.submitter_staff_id} - {None}))
 
 
 def find_version(submission: Submission, instance_id: str | None) -> SubmissionDef:
