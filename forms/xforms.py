@@ -59,6 +59,9 @@ class CompiledForm:
     info: FormInfo
     warnings: list[str]
     media: dict[str, bytes]
+    # pyxform's JSON of the survey (labels, choices, binds per field) when compiled
+    # from an XLSForm; None for an uploaded XForm. The codebook is built from it.
+    definition: dict | None = None
 
 
 def load_xform(xml: bytes, *, validate: bool = True) -> CompiledForm:

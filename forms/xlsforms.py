@@ -50,7 +50,7 @@ def compile_xlsform(
     media = {}
     if result.itemsets is not None:
         media[ITEMSETS_FILE] = result.itemsets.encode("utf-8")
-    return CompiledForm(xml=xml, info=info, warnings=warnings, media=media)
+    return CompiledForm(xml=xml, info=info, warnings=warnings, media=media, definition=result._pyxform)
 
 
 def _read_xlsform(data: bytes, filename: str) -> DefinitionData:
