@@ -20,6 +20,8 @@ CLASS_ATTRIBUTE = "{https://sapat.kg/xforms}class"
 NO_VALUE = {"note", "group", "repeat"}
 # Fields pyxform adds by itself: a random id, and the instance name built from the form's answers.
 SYSTEM_CLASSES = {"instanceID": "none", "instanceName": "linking_identifier", "deprecatedID": "none"}
+# pyxform's header row of a table-list group: a select nobody answers.
+TABLE_HEADER_PREFIX = "reserved_name_for_field_list_labels_"
 _LANGUAGE_CODE = re.compile(r"\((\w+)\)\s*$")
 
 
@@ -83,6 +85,8 @@ def _variable(child: dict, path: str, repeat: str | None) -> Variable:
     classification = bind.get("sapat:class")
     if classification is None and path.startswith(_meta_prefix(path)):
         classification = SYSTEM_CLASSES.get(child["name"])
+    if classification is None and child["name"].startswith(TABLE_HEADER_PREFIX):
+        classification = "none"
     choices = [Choice(str(c["name"]), by_language(c.get("label"))) for c in child.get("choices", [])]
     return Variable(name=child["name"], path=path, type=child.get("type", ""), labels=by_language(child.get("label")),
                     classification=classification, choices=choices, repeat=repeat,
