@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
 import forms as instruments
 from server.problems import Problem
-from server.services import forms as form_service, projects
+from server.services import demo, forms as form_service, projects
 from tests.conftest import require_tool
 from tests.support.submissions import post_submission, submission_xml
 from tests.support.xlsforms import media_form, photo_form, xlsform
@@ -43,12 +44,34 @@ def test_odk_validate_rejects_what_javarosa_cannot_run(app, world, java_availabl
     assert caught.value.details["errors"][0]["row"] is None
 
 
-def test_library_forms_pass_odk_validate_and_publish(app, world, java_available):
+def test_demo_cycle_publishes_every_library_instrument_after_odk_validate(app, world, java_available):
     require_tool(java_available, "java (ODK Validate)")
     app.config["SAPAT_VALIDATE_FORMS"] = True
+    seeded = world.run(lambda: demo.seed_demo(Path(app.instance_path)).project.id)
+    published = world.run(lambda: {f.xml_form_id: f.current_def.version
+                                   for f in form_service.list_forms(projects.get_project(seeded))})
+    assert published == {p.stem: instruments.compile_xlsform(p.read_bytes(), validate=False).info.version
+                         for p in instruments.library_forms()}
+
+
+def test_test_answer_key_never_reaches_a_device(world, live_server):
+    import requests
+    from tests.support.submissions import OPENROSA
     project_id = world.project()
-    published = [world.publish(project_id, path.read_bytes(), path.name) for path in instruments.library_forms()]
-    assert {"student_questionnaire", "lesson_observation"} <= set(published)
+    path = next(p for p in instruments.library_forms() if p.stem == "test_welder")
+    form_id = world.publish(project_id, path.read_bytes(), path.name)
+    _, token = world.app_user(project_id, forms=[form_id])
+    base = world.collect_base(live_server, project_id, token)
+    listing = requests.get(f"{base}/formList", headers=OPENROSA, timeout=10).text
+    assert "test_welder" in listing and "manifestUrl" not in listing
+    xform = requests.get(f"{base}/forms/test_welder.xml", timeout=10).content
+    compiled = instruments.compile_xlsform(path.read_bytes(), validate=False)
+    assert xform == compiled.xml  # the very XForm whose freedom from keys the library tests check
+    key = instruments.load_answer_key(instruments.key_path(path).read_bytes())
+    assert instruments.check_answer_key(key, compiled) == []
+    assert b"key.json" not in xform
+    assert requests.get(f"{base}/forms/test_welder/attachments/test_welder.key.json",
+                        timeout=10).status_code == 404
 
 
 def test_xform_upload_is_accepted(world):
