@@ -12,11 +12,14 @@ from __future__ import annotations
 class Problem(Exception):
     """A failure the client can understand and act on."""
 
-    def __init__(self, code: str, message: str, details: dict | None = None):
+    def __init__(self, code: str, message: str, details: dict | None = None, keep_changes: bool = False):
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details or {}
+        # True when what the request recorded must be committed despite the failure
+        # (a failed login's audit entry and its count toward lockout).
+        self.keep_changes = keep_changes
 
     @property
     def status(self) -> int:
@@ -63,8 +66,8 @@ def missing_meta(field: str) -> Problem:
     return Problem("400.27", f"The submission does not contain {field} in its meta group.", {"field": field})
 
 
-def authentication_failed() -> Problem:
-    return Problem("401.2", "Could not authenticate with the provided credentials.")
+def authentication_failed(keep_changes: bool = False) -> Problem:
+    return Problem("401.2", "Could not authenticate with the provided credentials.", keep_changes=keep_changes)
 
 
 def insufficient_rights() -> Problem:
@@ -142,7 +145,18 @@ def too_large(what: str, limit: int) -> Problem:
 
 
 def rate_limited(retry_after: int) -> Problem:
-    return Problem("429.1", f"Too many attempts. Try again in {retry_after} seconds.", {"retryAfter": retry_after})
+    return Problem("429.1", f"Too many attempts. Try again in {retry_after} seconds.", {"retryAfter": retry_after},
+                   keep_changes=True)
+
+
+def purpose_required() -> Problem:
+    return Problem("400.30", "Seeing personal data needs a stated purpose of at least 10 characters.",
+                   {"field": "purpose"})
+
+
+def undecryptable() -> Problem:
+    return Problem("500.7", "Stored data could not be opened: it was altered, or its key is missing or retired. "
+                   "The incident has been logged.")
 
 
 def unknown() -> Problem:

@@ -8,12 +8,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from server import create_app
-from server.services import app_users, forms as form_service, projects, staff_users
+from server.services import app_users, audit, forms as form_service, keys, projects, staff_users
 from server.storage import db, migrate, writing
+from server.storage.users import StaffUser
 
 PG_URL = os.environ.get("SAPAT_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -28,44 +29,41 @@ def require_tool(available: bool, what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    if PG_URL:
-        return PG_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sapat.db'}"
-
-
-@pytest.fixture(scope="session")
-def migrated(database_url, tmp_path_factory):
-    """Migrate once per test session, from an empty schema."""
-    app = create_app({"INSTANCE_PATH": tmp_path_factory.mktemp("migrate"), "SAPAT_DATABASE_URL": database_url})
+def template_database(tmp_path_factory) -> str:
+    """Migrate once per test session, from an empty schema (on SQLite: a file each test copies)."""
+    url = PG_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}"
+    app = create_app({"INSTANCE_PATH": tmp_path_factory.mktemp("migrate"), "SAPAT_DATABASE_URL": url})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         migrate.upgrade()
         db.engine.dispose()
-    return database_url
+    return url
 
 
-def _wipe() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+@pytest.fixture
+def migrated(template_database, tmp_path) -> str:
+    """A clean, migrated database for one test: a copy of the template file, or the truncated PostgreSQL."""
+    if not template_database.startswith("sqlite"):
+        engine = create_engine(template_database.replace("postgresql://", "postgresql+psycopg://", 1))
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with engine.begin() as conn:  # TRUNCATE fires no row triggers: the append-only audit log empties too
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("UPDATE forms SET current_def_id = NULL, draft_def_id = NULL"))
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+        engine.dispose()
+        return template_database
+    copy = tmp_path / "sapat.db"
+    shutil.copy(template_database.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
 
 
 @pytest.fixture
 def app(migrated, tmp_path):
-    """An app on a clean database and a fresh instance folder."""
+    """An app on a clean database and a fresh instance folder with its own master key."""
     instance = tmp_path / "instance"
     application = create_app({"INSTANCE_PATH": instance, "SAPAT_DATABASE_URL": migrated,
                               "SAPAT_VALIDATE_FORMS": False, "TESTING": True})
-    with application.app_context():
-        _wipe()
+    keys.init_master_key(application)
     yield application
     with application.app_context():
         db.session.remove()
@@ -110,11 +108,17 @@ class World:
         def create():
             project = projects.get_project(project_id)
             user = app_users.create_app_user(project, name, [form_service.get_form(project, f) for f in forms])
-            return user.id, user.token
+            return user.id, app_users.token_of(user)
         return self._do(create)
 
     def collect_base(self, base_url: str, project_id: int, token: str) -> str:
         return f"{base_url}/v1/key/{token}/projects/{project_id}"
+
+    def grant(self, user_id: int, project_id: int) -> None:
+        """Give a non-administrator access to a project."""
+        def run():
+            staff_users.grant_project(db.session.get(StaffUser, user_id), project_id, audit.SYSTEM)
+        self._do(run)
 
     def run(self, func):
         """Run ``func()`` in an app context (read or write) and commit."""

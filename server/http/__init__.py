@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import problems
@@ -17,6 +17,8 @@ from . import openrosa, sessions, staff
 
 log = logging.getLogger("sapat.http")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# GET pages that write an audit entry for every view of personal data.
+AUDITED_READS = {"staff.submission", "staff.submission_attachment"}
 
 
 def register(app: Flask) -> None:
@@ -32,11 +34,11 @@ def register(app: Flask) -> None:
 
 
 def _begin() -> None:
-    set_write_intent(request.method in WRITES)
+    set_write_intent(request.method in WRITES or request.endpoint in AUDITED_READS)
 
 
 def _finish(response: Response) -> Response:
-    if response.status_code < 400:
+    if response.status_code < 400 or g.pop("sapat_keep_changes", False):
         try:
             db.session.commit()
         except Exception:  # noqa: BLE001 - the client must not see a success for unsaved data
@@ -53,6 +55,8 @@ def _teardown(_exc) -> None:
 
 
 def render_problem(problem: Problem) -> Response:
+    if problem.keep_changes:
+        g.sapat_keep_changes = True
     if request.blueprint == openrosa.bp.name:
         return openrosa.render_problem(problem)
     if request.blueprint == staff.bp.name:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
 from .. import problems
@@ -16,9 +16,9 @@ from ..problems import Problem
 from ..services import app_users, forms as form_service, submissions
 from ..services.projects import get_project
 from ..storage import db
-from ..storage.blobs import blob_store
 from ..storage.forms import Form
 from ..storage.users import AppUser
+from .downloads import file_response
 
 bp = Blueprint("openrosa", __name__)
 
@@ -138,8 +138,7 @@ def form_media(project_id: int, token: str | None, xml_form_id: str, name: str):
     attachment = next((a for a in form.current_def.attachments if a.name == name and a.blob), None)
     if attachment is None:
         raise problems.not_found()
-    return send_file(blob_store().path_of(attachment.blob.sha256), mimetype=attachment.blob.content_type,
-                     as_attachment=True, download_name=attachment.name, etag=attachment.blob.md5)
+    return file_response(attachment.blob, attachment.name, etag=attachment.blob.md5)
 
 
 @_route("/submission", methods=("HEAD", "GET"))

@@ -46,7 +46,7 @@ def user_json(user: StaffUser) -> dict:
 @bp.post("/v1/sessions")
 def create_session():
     body = load_json(LoginSchema())
-    user = staff_users.check_password(body["email"], body["password"])
+    user = staff_users.check_password(body["email"], body["password"], request.remote_addr or "")
     token, session = staff_users.start_session(user, current_app.config["SAPAT_SESSION_HOURS"])
     return jsonify({"token": token, "createdAt": session.created_at.isoformat(),
                     "expiresAt": session.expires_at.isoformat()})

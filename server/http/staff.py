@@ -80,6 +80,11 @@ def page(verb: str):
     return decorate
 
 
+def staff_project(project_id: int):
+    """The project of the URL, if the signed-in user may see it (404 otherwise, never 403)."""
+    return project_service.visible_project(signed_in_user(), project_id)
+
+
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site; anything that could leave the site is dropped."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -206,10 +211,11 @@ def login_submit():
     email = request.form.get("email", "")
     next_url = safe_next(request.form.get("next"))
     try:
-        user = staff_users.check_password(email, request.form.get("password", ""))
+        user = staff_users.check_password(email, request.form.get("password", ""), request.remote_addr or "")
     except Problem as problem:
         if problem.code != "401.2":
             raise
+        g.sapat_keep_changes = problem.keep_changes  # the failure counts toward lockout and is audited
         return render("login.html", 401, next=next_url or "", email=email, failed=True)
     token, _ = staff_users.start_session(user, current_app.config["SAPAT_SESSION_HOURS"])
     lang = session.get("lang")
@@ -255,7 +261,7 @@ def _projects_page(problem: Problem | None = None, entered=None):
     g.page_url = url_for("staff.projects")
     entered = entered or {}
     return render("projects.html", problem.status if problem else 200, problem=problem,
-                  projects=project_service.list_projects(), stages=STAGES,
+                  projects=project_service.list_projects(signed_in_user()), stages=STAGES,
                   entered={"name": entered.get("name", ""), "year": entered.get("year", datetime.now().year),
                            "stage": entered.get("stage", "main")})
 

@@ -11,7 +11,7 @@ from ..services import projects as project_service
 from ..services import staff_users
 from ..storage.forms import FORM_STATES
 from .openrosa import public_base_url
-from .staff import bp, done, page, recover, render, signed_in_user
+from .staff import bp, staff_project, done, page, recover, render, signed_in_user
 
 
 @bp.get("/projects/<int:project_id>")
@@ -23,7 +23,7 @@ def project(project_id: int):
 def _project_page(project_id: int, problem: Problem | None = None, entered=None):
     """The project page; ``problem`` is shown at the top when the page answers a failed action."""
     g.page_url = url_for("staff.project", project_id=project_id)
-    project = project_service.get_project(project_id)
+    project = staff_project(project_id)
     user = signed_in_user()
     app_user_list, assigned = [], {}
     if staff_users.can(user, "app_user.manage"):
@@ -48,7 +48,7 @@ def _uploaded_file(field: str = "file"):
 @page("form.manage")
 def upload_form(project_id: int):
     """An XLSForm or XForm becomes a draft; pyxform's complaints are listed by sheet and row."""
-    project = project_service.get_project(project_id)
+    project = staff_project(project_id)
     try:
         upload = _uploaded_file()
         form_service.create_draft(project, upload.read(), upload.filename)
@@ -60,7 +60,7 @@ def upload_form(project_id: int):
 @bp.post("/projects/<int:project_id>/forms/<xml_form_id>/draft/media")
 @page("form.manage")
 def upload_media(project_id: int, xml_form_id: str):
-    form = form_service.get_form(project_service.get_project(project_id), xml_form_id)
+    form = form_service.get_form(staff_project(project_id), xml_form_id)
     try:
         upload = _uploaded_file()
         form_service.upload_attachment(form, request.form.get("name", ""), upload.stream, upload.mimetype)
@@ -72,7 +72,7 @@ def upload_media(project_id: int, xml_form_id: str):
 @bp.post("/projects/<int:project_id>/forms/<xml_form_id>/publish")
 @page("form.manage")
 def publish_form(project_id: int, xml_form_id: str):
-    form = form_service.get_form(project_service.get_project(project_id), xml_form_id)
+    form = form_service.get_form(staff_project(project_id), xml_form_id)
     try:
         form_service.publish(form)
     except Problem as problem:
@@ -83,7 +83,7 @@ def publish_form(project_id: int, xml_form_id: str):
 @bp.post("/projects/<int:project_id>/forms/<xml_form_id>/state")
 @page("form.manage")
 def set_form_state(project_id: int, xml_form_id: str):
-    form = form_service.get_form(project_service.get_project(project_id), xml_form_id)
+    form = form_service.get_form(staff_project(project_id), xml_form_id)
     try:
         form_service.set_state(form, request.form.get("state", ""))
     except Problem as problem:
@@ -95,7 +95,7 @@ def set_form_state(project_id: int, xml_form_id: str):
 @page("app_user.manage")
 def create_app_user(project_id: int):
     """A new tablet identity with the ticked forms; the next page shows its QR code."""
-    project = project_service.get_project(project_id)
+    project = staff_project(project_id)
     try:
         ids = request.form.getlist("form_id")
         if not all(i.isdigit() for i in ids):
@@ -110,7 +110,7 @@ def create_app_user(project_id: int):
 @bp.post("/projects/<int:project_id>/app-users/<int:app_user_id>/revoke")
 @page("app_user.manage")
 def revoke_app_user(project_id: int, app_user_id: int):
-    user = app_users.get_app_user(project_service.get_project(project_id), app_user_id)
+    user = app_users.get_app_user(staff_project(project_id), app_user_id)
     app_users.revoke(user)
     return done("staff.project", "app_user_revoked", project_id=project_id, _anchor="app-users")
 
@@ -119,9 +119,9 @@ def revoke_app_user(project_id: int, app_user_id: int):
 @page("app_user.manage")
 def app_user(project_id: int, app_user_id: int):
     g.page_url = url_for("staff.app_user", project_id=project_id, app_user_id=app_user_id)
-    project = project_service.get_project(project_id)
+    project = staff_project(project_id)
     user = app_users.get_app_user(project, app_user_id)
-    server_url = app_users.collect_server_url(public_base_url(), user) if user.token else None
+    server_url = app_users.collect_server_url(public_base_url(), user) if user.token_sealed else None
     return render("app_user.html", project=project, app_user=user, server_url=server_url,
                   forms=overview.assigned_forms(project).get(user.id, []))
 
@@ -130,7 +130,7 @@ def app_user(project_id: int, app_user_id: int):
 @page("app_user.manage")
 def app_user_qr(project_id: int, app_user_id: int):
     """Collect's settings as a QR code; the code is a credential, so it is never cached."""
-    project = project_service.get_project(project_id)
+    project = staff_project(project_id)
     user = app_users.get_app_user(project, app_user_id)
     png = app_users.qr_png(app_users.collect_settings(public_base_url(), user, project))
     return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})

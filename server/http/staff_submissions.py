@@ -1,14 +1,16 @@
 """Staff pages of one form: its published versions, its submissions, one submission and its files."""
 from __future__ import annotations
 
-from flask import g, request, send_file, url_for
+import time
 
+from flask import g, redirect, request, session, url_for
+
+from .. import problems
+from ..services import audit, overview, staff_users
 from ..services import forms as form_service
-from ..services import overview
-from ..services import projects as project_service
 from ..services import submissions as submission_service
-from ..storage.blobs import blob_store
-from .staff import bp, page, render
+from .downloads import file_response
+from .staff import bp, page, render, signed_in_user, staff_project
 
 PAGE_SIZE = 50
 
@@ -18,7 +20,7 @@ PAGE_SIZE = 50
 def form(project_id: int, xml_form_id: str):
     """Versions, then the submissions newest first, ``PAGE_SIZE`` to a page (``?page=``, from 1)."""
     g.page_url = url_for("staff.form", project_id=project_id, xml_form_id=xml_form_id)
-    project = project_service.get_project(project_id)
+    project = staff_project(project_id)
     the_form = form_service.get_form(project, xml_form_id)
     total = submission_service.count_submissions(the_form)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -28,28 +30,77 @@ def form(project_id: int, xml_form_id: str):
                   rows=rows, total=total, page=number, pages=pages)
 
 
+GRANT_SECONDS = 15 * 60
+MIN_PURPOSE = 10
+
+
+def _grant_key(form_id: int, instance_id: str) -> str:
+    return f"{form_id}:{instance_id}"
+
+
+def _granted_purpose(form_id: int, instance_id: str) -> str | None:
+    """The purpose stated for this submission in this browser session, while it is fresh."""
+    grant = session.get("grants", {}).get(_grant_key(form_id, instance_id))
+    if grant and grant["until"] > time.time() and staff_users.can(signed_in_user(), "personal.read"):
+        return grant["purpose"]
+    return None
+
+
+def _actor() -> audit.Actor:
+    return audit.Actor("staff", signed_in_user().id)
+
+
 @bp.get("/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>")
 @page("submission.read")
 def submission(project_id: int, xml_form_id: str, instance_id: str):
-    """One submission's fields and files; ``?version=<instanceID>`` shows an earlier edit."""
+    """One submission; de-identified unless a data manager stated a purpose (each view is audited)."""
     g.page_url = url_for("staff.submission", project_id=project_id, xml_form_id=xml_form_id,
                          instance_id=instance_id)
-    project = project_service.get_project(project_id)
+    project = staff_project(project_id)
     the_form = form_service.get_form(project, xml_form_id)
     record = submission_service.get_submission(the_form, instance_id)
     version = overview.find_version(record, request.args.get("version"))
     kind, name = overview.submitter_of(record)
+    purpose = _granted_purpose(the_form.id, instance_id)
+    if purpose:
+        audit.record("personal.view", _actor(), project_id=project.id, purpose=purpose,
+                     target=f"submission_def:{version.id}")
+        fields = overview.submission_fields(submission_service.submission_xml(version))
+    else:
+        fields = overview.clear_fields(version)
     return render("submission.html", project=project, form=the_form, submission=record, version=version,
-                  fields=overview.submission_fields(version.xml), submitter_kind=kind, submitter_name=name)
+                  fields=fields, personal_purpose=purpose, submitter_kind=kind, submitter_name=name,
+                  may_see_personal=staff_users.can(signed_in_user(), "personal.read"))
+
+
+@bp.post("/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/personal")
+@page("personal.read")
+def reveal_personal(project_id: int, xml_form_id: str, instance_id: str):
+    """State a purpose; for a while this browser may see this submission's personal data."""
+    the_form = form_service.get_form(staff_project(project_id), xml_form_id)
+    submission_service.get_submission(the_form, instance_id)
+    purpose = " ".join(request.form.get("purpose", "").split())
+    if len(purpose) < MIN_PURPOSE:
+        raise problems.purpose_required()
+    grants = {k: v for k, v in session.get("grants", {}).items() if v["until"] > time.time()}
+    grants[_grant_key(the_form.id, instance_id)] = {"purpose": purpose[:500], "until": time.time() + GRANT_SECONDS}
+    session["grants"] = grants
+    return redirect(url_for("staff.submission", project_id=project_id, xml_form_id=xml_form_id,
+                            instance_id=instance_id, version=request.args.get("version")), code=303)
 
 
 @bp.get("/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/attachments/<name>")
-@page("submission.read")
+@page("personal.read")
 def submission_attachment(project_id: int, xml_form_id: str, instance_id: str, name: str):
-    """A submitted file, always as a download (never rendered inside our origin)."""
-    the_form = form_service.get_form(project_service.get_project(project_id), xml_form_id)
+    """A submitted file (photos identify people): only with a stated purpose, always audited."""
+    project = staff_project(project_id)
+    the_form = form_service.get_form(project, xml_form_id)
     record = submission_service.get_submission(the_form, instance_id)
+    purpose = _granted_purpose(the_form.id, instance_id)
+    if purpose is None:
+        raise problems.purpose_required()
     version = overview.find_version(record, request.args.get("version"))
     attachment = submission_service.get_attachment(version, name)
-    return send_file(blob_store().path_of(attachment.blob.sha256), mimetype=attachment.blob.content_type,
-                     as_attachment=True, download_name=attachment.name, etag=attachment.blob.sha256)
+    audit.record("personal.file", _actor(), project_id=project.id, purpose=purpose,
+                 target=f"submission_attachment:{attachment.id}")
+    return file_response(attachment.blob, attachment.name)

@@ -17,6 +17,7 @@ from ..storage.base import utcnow
 from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.users import AppUser, AppUserForm
+from . import sealing
 from .staff_users import hash_token
 
 TOKEN_LENGTH = 64
@@ -27,11 +28,19 @@ def create_app_user(project: Project, display_name: str, forms: list[Form] = ())
     if not display_name:
         raise problems.invalid_data("displayName", "an app user needs a name, e.g. the tablet's label")
     token = secrets.token_urlsafe(48)  # 48 random bytes -> 64 URL-safe characters
-    user = AppUser(project_id=project.id, display_name=display_name, token=token, token_hash=hash_token(token))
+    user = AppUser(project_id=project.id, display_name=display_name, token_hash=hash_token(token))
     db.session.add(user)
     db.session.flush()
+    user.token_sealed = sealing.seal_value(project.id, "app_users", "token", user.id, token.encode())
     assign_forms(user, forms)
     return user
+
+
+def token_of(user: AppUser) -> str | None:
+    """The app user's token (for its QR code), or None once revoked."""
+    if user.token_sealed is None:
+        return None
+    return sealing.open_value("app_users", "token", user.id, user.token_sealed).decode()
 
 
 def assign_forms(user: AppUser, forms: list[Form]) -> None:
@@ -61,7 +70,7 @@ def get_app_user(project: Project, app_user_id: int) -> AppUser:
 
 def revoke(user: AppUser) -> None:
     """The token stops working at once and can never be shown again (as in Central)."""
-    user.token = None
+    user.token_sealed = None
     user.token_hash = None
     user.revoked_at = utcnow()
 
@@ -81,9 +90,10 @@ def authenticate(token: str, project_id: int) -> AppUser:
 
 
 def collect_server_url(base_url: str, user: AppUser) -> str:
-    if user.token is None:
+    token = token_of(user)
+    if token is None:
         raise problems.not_found()
-    return f"{base_url.rstrip('/')}/v1/key/{user.token}/projects/{user.project_id}"
+    return f"{base_url.rstrip('/')}/v1/key/{token}/projects/{user.project_id}"
 
 
 def collect_settings(base_url: str, user: AppUser, project: Project) -> dict:

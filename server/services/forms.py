@@ -12,9 +12,9 @@ import forms as instruments
 from .. import problems
 from ..storage import db
 from ..storage.base import utcnow
-from ..storage.blobs import blob_store
 from ..storage.forms import FORM_STATES, Form, FormAttachment, FormDef
 from ..storage.projects import Project
+from . import sealing
 
 XFORM_TYPES = (".xml",)
 XLSFORM_TYPES = (".xlsx", ".xls")
@@ -49,28 +49,28 @@ def create_draft(project: Project, data: bytes, filename: str,
     version = info.version or ""
     if _published_def(form, version) is not None:
         raise problems.version_uniqueness_violation(form.xml_form_id, version)
-    store = blob_store()
-    source = store.put_bytes(data, _source_type(filename)) if data[:2] == b"PK" else None
+    source = sealing.store_bytes(project.id, data, _source_type(filename)) if data[:2] == b"PK" else None
     draft = FormDef(form_id=form.id, version=version, title=info.title, xml=compiled.xml,
                     md5=hashlib.md5(compiled.xml).hexdigest(), root_name=info.root_name,
                     binary_paths=list(info.binary_paths), languages=list(info.languages),
+                    field_classes=instruments.field_classes(compiled.xml),
                     source_blob_id=source.id if source else None, source_name=filename)
     db.session.add(draft)
     db.session.flush()
-    _create_attachments(draft, info.media_files, compiled.media, previous=form.draft_def or form.current_def)
+    _create_attachments(project.id, draft, info.media_files, compiled.media,
+                        previous=form.draft_def or form.current_def)
     form.draft_def_id = draft.id
     db.session.flush()
     return draft
 
 
-def _create_attachments(draft: FormDef, names, generated: dict, previous: FormDef | None) -> None:
+def _create_attachments(project_id: int, draft: FormDef, names, generated: dict, previous: FormDef | None) -> None:
     """Expected media; files pyxform generated are filled in, others carried over by name."""
     carried = {a.name: a.blob_id for a in previous.attachments} if previous else {}
-    store = blob_store()
     for name in dict.fromkeys([*names, *generated]):
         blob_id = carried.get(name)
         if name in generated:
-            blob_id = store.put_bytes(generated[name], "text/csv").id
+            blob_id = sealing.store_bytes(project_id, generated[name], "text/csv", with_md5=True).id
         draft.attachments.append(FormAttachment(name=name, blob_id=blob_id, updated_at=utcnow()))
 
 
@@ -108,7 +108,7 @@ def upload_attachment(form: Form, name: str, stream: BinaryIO, content_type: str
     if attachment is None:
         expected = ", ".join(a.name for a in draft.attachments) or "none"
         raise problems.unexpected_value("attachment name", name, f"the form expects: {expected}")
-    blob = blob_store().put(stream, content_type or "application/octet-stream")
+    blob = sealing.store_file(form.project_id, stream, content_type, with_md5=True)
     attachment.blob_id = blob.id
     attachment.updated_at = utcnow()
     db.session.flush()

@@ -126,6 +126,11 @@ def find_version(submission: Submission, instance_id: str | None) -> SubmissionD
     raise problems.not_found()
 
 
+def clear_fields(version: SubmissionDef) -> list[tuple[str, str]]:
+    """The answers stored in clear (they identify no one), as (path below the root, value)."""
+    return [(path.split("/", 2)[-1], value) for path, value in version.values.items()]
+
+
 def submission_fields(xml: bytes) -> list[tuple[str, str]]:
     """The leaf values of a submission as (path below the root, text), in document order.
 

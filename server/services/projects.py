@@ -6,9 +6,11 @@ from sqlalchemy import select
 from .. import problems
 from ..storage import db
 from ..storage.projects import PROJECT_STATUSES, STAGES, Project
+from ..storage.users import StaffUser
+from . import audit, staff_users
 
 
-def create_project(name: str, year: int, stage: str = "main") -> Project:
+def create_project(name: str, year: int, stage: str = "main", actor: audit.Actor = audit.SYSTEM) -> Project:
     name = (name or "").strip()
     if not name:
         raise problems.invalid_data("name", "a monitoring cycle needs a name")
@@ -25,7 +27,15 @@ def create_project(name: str, year: int, stage: str = "main") -> Project:
     project = Project(name=name, year=year, stage=stage, status="open")
     db.session.add(project)
     db.session.flush()
+    audit.record("project.create", actor, project_id=project.id, target=f"project:{project.id}")
     return project
+
+
+def visible_project(user: StaffUser, project_id: int) -> Project:
+    """The project if this user may see it; otherwise 404, exactly as for a project that does not exist."""
+    if not staff_users.may_see_project(user, project_id):
+        raise problems.not_found()
+    return get_project(project_id)
 
 
 def get_project(project_id: int) -> Project:
@@ -45,8 +55,13 @@ def find_project(name_or_id: str) -> Project:
     return project
 
 
-def list_projects() -> list[Project]:
-    return list(db.session.scalars(select(Project).order_by(Project.year.desc(), Project.name)))
+def list_projects(user: StaffUser | None = None) -> list[Project]:
+    """All projects, or those ``user`` may see."""
+    query = select(Project).order_by(Project.year.desc(), Project.name)
+    visible = staff_users.visible_project_ids(user) if user is not None else None
+    if visible is not None:
+        query = query.where(Project.id.in_(visible))
+    return list(db.session.scalars(query))
 
 
 def set_status(project: Project, status: str) -> Project:

@@ -14,28 +14,39 @@ from sqlalchemy import delete, func, select
 from .. import problems
 from ..storage import db
 from ..storage.base import utcnow
-from ..storage.users import ROLES, StaffSession, StaffUser
+from ..storage.users import ROLES, LoginAttempt, ProjectAccess, StaffSession, StaffUser
+from . import audit, sealing
 
 _hasher = PasswordHasher()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 
-# What each role may do. Checked by ``require``; the protection issue refines it.
+# The role matrix. Administrators run the installation (users, keys, audit, backups) and
+# see de-identified submissions; only data managers see personal data, and only with a
+# stated purpose; verifiers and analysts work on de-identified views; the Department's
+# viewers see reports and handover packages. Every endpoint and command checks a verb.
 PERMISSIONS = {
-    "administrator": {"user.manage", "project.manage", "form.manage", "app_user.manage", "submission.read",
-                      "project.read"},
-    "data_manager": {"project.manage", "form.manage", "app_user.manage", "submission.read", "project.read"},
-    "verifier": {"submission.read", "project.read"},
-    "analyst": {"submission.read", "project.read"},
-    "department_viewer": {"project.read"},
+    "administrator": {"user.manage", "key.manage", "audit.read", "backup.manage", "project.create",
+                      "project.manage", "project.read", "form.manage", "app_user.manage", "submission.read"},
+    "data_manager": {"project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
+                     "personal.read", "export.raw", "export.anonymized"},
+    "verifier": {"project.read", "submission.read", "submission.review"},
+    "analyst": {"project.read", "submission.read", "export.anonymized"},
+    "department_viewer": {"project.read", "report.read"},
 }
+# Roles that see every project; the others see the projects they were granted.
+ALL_PROJECTS = {"administrator"}
+LOCKOUT_FAILURES = 5        # per account within the window
+ADDRESS_FAILURES = 20       # per client address within the window
+WINDOW = timedelta(minutes=15)
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(email: str, password: str, role: str, display_name: str | None = None) -> StaffUser:
+def create_user(email: str, password: str, role: str, display_name: str | None = None,
+                actor: "audit.Actor | None" = None) -> StaffUser:
     email = (email or "").strip().lower()
     if not EMAIL.match(email):
         raise problems.invalid_data("email", "expected an address like name@example.kg")
@@ -49,7 +60,46 @@ def create_user(email: str, password: str, role: str, display_name: str | None =
                      display_name=display_name or email.split("@")[0])
     db.session.add(user)
     db.session.flush()
+    audit.record("user.create", actor or audit.SYSTEM, target=f"staff_user:{user.id}", role=role)
     return user
+
+
+def set_role(user: StaffUser, role: str, actor: "audit.Actor") -> None:
+    if role not in ROLES:
+        raise problems.invalid_data("role", f"expected one of {', '.join(ROLES)}")
+    audit.record("user.role", actor, target=f"staff_user:{user.id}", old=user.role, new=role)
+    user.role = role
+
+
+def grant_project(user: StaffUser, project_id: int, actor: "audit.Actor") -> None:
+    if not db.session.scalar(select(ProjectAccess.id).where(ProjectAccess.user_id == user.id,
+                                                            ProjectAccess.project_id == project_id)):
+        db.session.add(ProjectAccess(user_id=user.id, project_id=project_id))
+        audit.record("user.grant", actor, project_id=project_id, target=f"staff_user:{user.id}")
+
+
+def revoke_project(user: StaffUser, project_id: int, actor: "audit.Actor") -> None:
+    db.session.execute(delete(ProjectAccess).where(ProjectAccess.user_id == user.id,
+                                                   ProjectAccess.project_id == project_id))
+    audit.record("user.revoke", actor, project_id=project_id, target=f"staff_user:{user.id}")
+
+
+def may_see_project(user: StaffUser, project_id: int) -> bool:
+    if user.role in ALL_PROJECTS:
+        return True
+    return db.session.scalar(select(ProjectAccess.id).where(ProjectAccess.user_id == user.id,
+                                                            ProjectAccess.project_id == project_id)) is not None
+
+
+def visible_project_ids(user: StaffUser) -> set[int] | None:
+    """The projects a user may see; None means all of them."""
+    if user.role in ALL_PROJECTS:
+        return None
+    return set(db.session.scalars(select(ProjectAccess.project_id).where(ProjectAccess.user_id == user.id)))
+
+
+def list_users() -> list[StaffUser]:
+    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.email)))
 
 
 def find_user(email: str) -> StaffUser | None:
@@ -60,18 +110,37 @@ def count_users() -> int:
     return db.session.scalar(select(func.count(StaffUser.id)))
 
 
-def check_password(email: str, password: str) -> StaffUser:
-    """The active user with these credentials, or 401.2 without saying which part was wrong."""
+def check_password(email: str, password: str, address: str = "") -> StaffUser:
+    """The active user with these credentials, or 401.2 without saying which part was wrong.
+
+    Failures are counted per account and per client address (both kept only as keyed
+    MACs); past the limits the answer is 429.1 until the window has passed.
+    """
+    email_mac = sealing.blind_index(None, "login-email", (email or "").strip().lower().encode())
+    address_mac = sealing.blind_index(None, "login-address", address.encode())
+    since = utcnow() - WINDOW
+    if (_failures(LoginAttempt.email_mac == email_mac, since) >= LOCKOUT_FAILURES
+            or _failures(LoginAttempt.address_mac == address_mac, since) >= ADDRESS_FAILURES):
+        audit.record("login.blocked", audit.SYSTEM)
+        raise problems.rate_limited(int(WINDOW.total_seconds()))
     user = find_user(email)
     try:
         _hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
+        if user is None or user.disabled_at is not None:
+            raise VerificationError("disabled")
     except (VerificationError, InvalidHashError):
-        raise problems.authentication_failed() from None
-    if user is None or user.disabled_at is not None:
-        raise problems.authentication_failed()
+        db.session.add(LoginAttempt(address_mac=address_mac, email_mac=email_mac))
+        audit.record("login.failure", audit.Actor("staff", user.id) if user else audit.SYSTEM)
+        raise problems.authentication_failed(keep_changes=True) from None
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email_mac == email_mac))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    audit.record("login.success", audit.Actor("staff", user.id))
     return user
+
+
+def _failures(condition, since) -> int:
+    return db.session.scalar(select(func.count(LoginAttempt.id)).where(condition, LoginAttempt.at >= since))
 
 
 @cache

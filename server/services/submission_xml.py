@@ -21,7 +21,6 @@ class ParsedSubmission:
     version: str
     instance_id: str
     deprecated_id: str | None
-    instance_name: str | None
 
 
 def local(tag: str) -> str:
@@ -47,8 +46,7 @@ def parse_submission(xml: bytes) -> ParsedSubmission:
     if len(instance_id) > 200:
         raise problems.unexpected_value("instanceID", instance_id[:40] + "…", "it is longer than 200 characters")
     return ParsedSubmission(root=root, xml_form_id=xml_form_id, version=(root.get("version") or "").strip(),
-                            instance_id=instance_id, deprecated_id=meta.get("deprecatedID") or None,
-                            instance_name=(meta.get("instanceName") or None))
+                            instance_id=instance_id, deprecated_id=meta.get("deprecatedID") or None)
 
 
 def attachment_names(root: Element, root_name: str, binary_paths: list[str]) -> list[str]:
@@ -66,3 +64,42 @@ def attachment_names(root: Element, root_name: str, binary_paths: list[str]) -> 
     if wanted:
         walk(root, "/" + root_name)
     return list(found)
+
+
+# Classes whose answers identify no one and stay queryable in clear; everything else
+# (identifiers, sensitive answers, free text, and fields a form did not classify) is sealed.
+CLEAR_CLASSES = {"none", "quasi_identifier"}
+SYSTEM_CLEAR = {"instanceID", "deprecatedID"}
+
+
+@dataclass
+class SplitValues:
+    clear: dict[str, str]       # path -> value, for answers that identify no one
+    personal: dict[str, str]    # path -> value, to be sealed
+    linking: dict[str, str]     # path -> value of linking identifiers, for blind indexes
+
+
+def split_values(root: Element, root_name: str, classes: dict[str, str]) -> SplitValues:
+    """Every answered leaf, keyed by its path (``[n]`` marks the n-th of a repeated element)."""
+    split = SplitValues({}, {}, {})
+
+    def walk(node: Element, path: str, plain: str) -> None:
+        counts: dict[str, int] = {}
+        names = [local(child.tag) for child in node]
+        for child, name in zip(node, names):
+            counts[name] = counts.get(name, 0) + 1
+            step = f"{name}[{counts[name]}]" if names.count(name) > 1 else name
+            child_path, child_plain = f"{path}/{step}", f"{plain}/{name}"
+            if len(child):
+                walk(child, child_path, child_plain)
+                continue
+            value = (child.text or "").strip()
+            if not value:
+                continue
+            kind = classes.get(child_plain) or ("none" if name in SYSTEM_CLEAR and "/meta/" in child_plain else None)
+            (split.clear if kind in CLEAR_CLASSES else split.personal)[child_path] = value
+            if kind == "linking_identifier":
+                split.linking[child_path] = value
+
+    walk(root, "/" + root_name, "/" + root_name)
+    return split

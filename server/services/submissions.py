@@ -7,7 +7,7 @@ several POSTs); the same instanceID with different XML is a conflict; an XML wit
 """
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -18,11 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from .. import problems
 from ..storage import db
 from ..storage.base import utcnow
-from ..storage.blobs import blob_store
 from ..storage.forms import Form, FormDef
 from ..storage.submissions import Submission, SubmissionAttachment, SubmissionDef
-from . import forms as form_service
-from .submission_xml import ParsedSubmission, attachment_names, parse_submission
+from . import forms as form_service, sealing
+from .submission_xml import ParsedSubmission, attachment_names, parse_submission, split_values
 
 
 @dataclass
@@ -59,22 +58,23 @@ def ingest(form_lookup, xml: bytes, files: list[IncomingFile], submitter: Submit
     form_def = form_service.published_def(form, parsed.version)
     if not form.accepts_submissions:
         raise problems.not_accepting_submissions()
+    digest = sealing.blind_index(form.project_id, "xml", xml)
     existing = _version_by_instance(form, parsed.instance_id)
     if existing is None:
         try:
             with db.session.begin_nested():
-                return _create_version(form, form_def, parsed, xml, files, submitter), True
+                return _create_version(form, form_def, parsed, xml, digest, files, submitter), True
         except IntegrityError:  # a concurrent POST of the same instanceID won the race
             existing = _version_by_instance(form, parsed.instance_id)
             if existing is None:
                 raise
-    if hashlib.sha256(xml).hexdigest() != existing.xml_sha256:
+    if not sealing.same_digest(digest, existing.xml_digest):
         raise problems.instance_id_conflict() if parsed.deprecated_id else problems.xml_conflict()
     _store_files(existing, files)
     return existing, False
 
 
-def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml: bytes,
+def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml: bytes, digest: str,
                     files: list[IncomingFile], submitter: Submitter) -> SubmissionDef:
     now = utcnow()
     previous = None
@@ -93,17 +93,41 @@ def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml
                                 submitter_app_user_id=submitter.app_user_id,
                                 submitter_staff_id=submitter.staff_id, device_id=submitter.device_id)
         db.session.add(submission)
+    values = split_values(parsed.root, form_def.root_name, form_def.field_classes)
     version = SubmissionDef(submission=submission, form_id=form.id, form_def_id=form_def.id,
                             instance_id=parsed.instance_id, deprecated_id=parsed.deprecated_id,
-                            instance_name=parsed.instance_name, xml=xml,
-                            xml_sha256=hashlib.sha256(xml).hexdigest(), current=True, created_at=now)
+                            xml=b"", xml_digest=digest, current=True, created_at=now,
+                            values=values.clear,
+                            index_values={path: sealing.blind_index(form.project_id, "linking", value.encode())
+                                          for path, value in values.linking.items()})
     db.session.add(version)
+    db.session.flush()  # the row id is part of what the ciphertexts are bound to
+    _seal_version(form.project_id, version, xml, values.personal)
     carried = {a.name: a.blob_id for a in previous.attachments} if previous else {}
     for name in attachment_names(parsed.root, form_def.root_name, form_def.binary_paths):
         version.attachments.append(SubmissionAttachment(name=name, blob_id=carried.get(name)))
     db.session.flush()
     _store_files(version, files)
     return version
+
+
+def _seal_version(project_id: int, version: SubmissionDef, xml: bytes, personal: dict[str, str]) -> None:
+    """The XML and the personal answers (meta/instanceName among them), sealed to this row."""
+    version.xml = sealing.seal_value(project_id, "submission_defs", "xml", version.id, xml)
+    if personal:
+        version.sealed_values = sealing.seal_value(project_id, "submission_defs", "sealed_values", version.id,
+                                                   json.dumps(personal, ensure_ascii=False).encode())
+
+
+def submission_xml(version: SubmissionDef) -> bytes:
+    """The XML as received (opening the seal; callers check the right to see personal data)."""
+    return sealing.open_value("submission_defs", "xml", version.id, version.xml)
+
+
+def personal_values(version: SubmissionDef) -> dict[str, str]:
+    if version.sealed_values is None:
+        return {}
+    return json.loads(sealing.open_value("submission_defs", "sealed_values", version.id, version.sealed_values))
 
 
 def _store_files(version: SubmissionDef, files: list[IncomingFile]) -> None:
@@ -114,9 +138,9 @@ def _store_files(version: SubmissionDef, files: list[IncomingFile]) -> None:
             expected = ", ".join(by_name) or "none"
             raise problems.unexpected_value("attachment", incoming.name,
                                             f"the submission XML does not reference it (expected: {expected})")
-    store = blob_store()
+    project_id = db.session.get(Form, version.form_id).project_id
     for incoming in files:
-        blob = store.put(incoming.stream, incoming.content_type or "application/octet-stream")
+        blob = sealing.store_file(project_id, incoming.stream, incoming.content_type)
         by_name[incoming.name].blob_id = blob.id
     db.session.flush()
 

@@ -60,6 +60,8 @@ class FormDef(db.Model):
     root_name: Mapped[str] = mapped_column(String(200), nullable=False)
     binary_paths: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     languages: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # Instance path -> class (forms/README.md), as the XForm's binds carry it; drives sealing.
+    field_classes: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     source_blob_id: Mapped[int | None] = mapped_column(ForeignKey("blobs.id"), nullable=True)
     source_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = created_at()

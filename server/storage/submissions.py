@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import db
@@ -53,9 +53,16 @@ class SubmissionDef(db.Model):
     form_def_id: Mapped[int] = mapped_column(ForeignKey("form_defs.id"), nullable=False)
     instance_id: Mapped[str] = mapped_column(String(200), nullable=False)
     deprecated_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    instance_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The XML as received, sealed with the project's data key (never stored in clear).
     xml: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    xml_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Keyed MAC of the XML: tells a byte-identical resend from a conflict without the plaintext.
+    xml_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Answers that identify no one (classes none and quasi_identifier), queryable: {path: value}.
+    values: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # Personal answers (identifiers, sensitive, free text, unclassified), sealed as one JSON object.
+    sealed_values: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Blind indexes of linking identifiers (participant codes …): {path: keyed MAC}.
+    index_values: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     current: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = created_at()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import db
@@ -29,6 +29,32 @@ class StaffUser(db.Model):
     disabled_at: Mapped[datetime | None] = optional_time()
 
 
+class ProjectAccess(db.Model):
+    """Which projects a non-administrator may see; without a row the project does not exist for them."""
+
+    __tablename__ = "project_access"
+    __table_args__ = (UniqueConstraint("user_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+
+
+class LoginAttempt(db.Model):
+    """A failed login, for rate limiting per client address and lockout per account.
+
+    Address and e-mail are kept only as keyed MACs: counting needs equality, not the values.
+    """
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address_mac: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    email_mac: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    at: Mapped[datetime] = created_at()
+
+
 class StaffSession(db.Model):
     """A bearer token. Only its SHA-256 is stored, so a database dump yields no live session."""
 
@@ -47,8 +73,8 @@ class StaffSession(db.Model):
 class AppUser(db.Model):
     """A tablet's identity: a long random token scoped to one project and its assigned forms.
 
-    ``token`` is kept so the QR code can be shown again, as Central does; ``token_hash``
-    is what requests are looked up by.
+    The token is kept sealed so the QR code can be shown again, as Central does;
+    ``token_hash`` (SHA-256 of 384 random bits) is what requests are looked up by.
     """
 
     __tablename__ = "app_users"
@@ -57,7 +83,7 @@ class AppUser(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False,
                                             index=True)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # for showing the QR again
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     created_at: Mapped[datetime] = created_at()
     revoked_at: Mapped[datetime | None] = optional_time()

@@ -36,17 +36,19 @@ def watch_console(page: Page) -> list[str]:
     return errors
 
 
-def sign_in(page: Page, base: str) -> None:
+def sign_in(page: Page, base: str, email: str = "admin@example.kg") -> None:
     page.goto(f"{base}/")
     assert page.url.startswith(f"{base}/login")
-    page.fill("input[name=email]", "admin@example.kg")
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(f"{base}/projects")
 
 
-def test_data_manager_publishes_a_form_and_sees_a_tablets_submission(world, live_server, browser, tmp_path):
+def test_admin_publishes_a_form_and_a_data_manager_sees_a_tablets_submission_with_a_purpose(
+        world, live_server, browser, tmp_path):
     world.admin()
+    manager = world.admin(email="manager@example.kg", role="data_manager")
     form_file = tmp_path / "simple.xlsx"
     form_file.write_bytes(simple_form())
     page = browser.new_page()
@@ -88,6 +90,18 @@ def test_data_manager_publishes_a_form_and_sees_a_tablets_submission(world, live
     assert instance_id in row.inner_text() and "Планшет 1" in row.inner_text()
     row.locator("a").click()
     page.wait_for_url(f"**/submissions/{instance_id}")
+    assert "S-777" not in page.content()  # the administrator sees the de-identified view only
+    assert page.locator("input[name=purpose]").count() == 0
+    submission_url = page.url
+
+    world.grant(manager, project_id)
+    page.click("form[action='/logout'] button")
+    sign_in(page, live_server, "manager@example.kg")
+    page.goto(submission_url)
+    assert "S-777" not in page.content()
+    page.fill("input[name=purpose]", "Проверка кода школы по жалобе")
+    page.click("form[action$='/personal'] button[type=submit]")
+    page.wait_for_url(f"**/submissions/{instance_id}")
     value = page.locator("table.fields tr", has=page.locator("td.path", has_text="school")).locator("td.value")
     assert value.inner_text() == "S-777"
     assert errors == []
@@ -110,7 +124,9 @@ def test_submission_page_in_kyrgyz_fits_a_phone_screen(world, live_server, brows
     page.goto(f"{live_server}/projects/{project_id}/forms/simple/submissions/{instance_id}")
     assert page.locator("html").get_attribute("lang") == "ky"
     assert page.locator("#fields h2").inner_text() == "Маалыматтар"
-    assert "Бишкек-12" in page.locator("table.fields").inner_text()
+    fields = page.locator("table.fields").inner_text()
+    assert instance_id in fields and "Бишкек-12" not in fields  # the school code is personal: hidden
+    assert "Жеке маалыматтар" in page.locator("#fields").inner_text()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     assert errors == []

@@ -14,14 +14,15 @@ JPEG = b"\xff\xd8\xff\xe0" + b"photo-bytes" * 100
 
 def stored(world, project_id, form_id):
     """{instanceID: (review state, [(version instanceID, xml, {attachment: bytes|None})])}."""
-    from server.storage.blobs import blob_store
+    from server.services.sealing import read_file
 
     def read():
         form = form_service.get_form(projects.get_project(project_id), form_id)
         result = {}
         for sub in submissions.list_submissions(form, limit=1000):
-            versions = [(v.instance_id, v.xml, {a.name: (blob_store().read(a.blob) if a.blob else None)
-                                                for a in v.attachments}) for v in sub.versions]
+            versions = [(v.instance_id, submissions.submission_xml(v),
+                         {a.name: (read_file(a.blob) if a.blob else None) for a in v.attachments})
+                        for v in sub.versions]
             result[sub.instance_id] = (sub.review_state, versions)
         return result
     return world.run(read)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from server.services import audit
 from openpyxl import Workbook
 
 from server import i18n
@@ -139,8 +141,9 @@ def test_login_form_without_csrf_token_is_refused(world, live_server):
 
 
 def test_verifier_cannot_upload_forms(world, live_server):
-    world.admin("verifier@example.kg", role="verifier")
+    verifier = world.admin("verifier@example.kg", role="verifier")
     project_id = world.project()
+    world.grant(verifier, project_id)
     http = sign_in(live_server, "verifier@example.kg")
     page = http.get(f"{live_server}/projects/{project_id}")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' not in page.text
@@ -294,37 +297,48 @@ def test_app_user_is_created_with_the_ticked_forms(world, live_server):
     assert nameless.status_code == 400 and "Недопустимое значение поля «Имя»." in nameless.text
 
 
-def test_submission_list_and_page_show_fields_and_serve_attachments_as_downloads(world, live_server):
-    world.admin()
+def test_personal_data_and_files_need_a_stated_purpose_and_every_view_is_audited(world, live_server):
+    manager = world.admin("manager@example.kg", role="data_manager")
     project_id = world.project()
+    world.grant(manager, project_id)
     world.publish(project_id, photo_form())
     _, token = world.app_user(project_id, forms=["photos"], name="Планшет 3")
     xml, instance_id = submission_xml("photos", school="S-042", photo="door.jpg", extras=("wall.jpg",))
     sent = post_submission(world.collect_base(live_server, project_id, token), xml, {"door.jpg": b"JPEG-door"})
     assert sent.status_code == 201
-    http = sign_in(live_server)
+    http = sign_in(live_server, "manager@example.kg")
     listing = http.get(f"{live_server}/projects/{project_id}/forms/photos")
     assert instance_id in listing.text and "Планшет 3 (планшет)" in listing.text and "1 / 2" in listing.text
-    page = http.get(f"{live_server}/projects/{project_id}/forms/photos/submissions/{instance_id}")
-    assert page.status_code == 200
+    url = f"{live_server}/projects/{project_id}/forms/photos/submissions/{instance_id}"
+    page = http.get(url)
+    assert re.search(r'<td class="path">rooms</td><td class="value">3</td>', page.text)
+    assert "S-042" not in page.text and "wall.jpg" not in page.text.split('id="attachments"')[0]
+    assert http.get(f"{url}/attachments/door.jpg").status_code == 400  # no purpose stated yet
+    short = http.post(f"{url}/personal", data={"csrf_token": csrf_of(page.text), "purpose": "look"})
+    assert short.status_code == 400 and "400.30" in short.text
+    page = http.post(f"{url}/personal", data={"csrf_token": csrf_of(page.text),
+                                              "purpose": "Сверка кода школы с ведомостью"})
     assert re.search(r'<td class="path">school</td><td class="value">S-042</td>', page.text)
     assert re.search(r'<td class="path">more/extra</td><td class="value">wall.jpg</td>', page.text)
     assert "ещё не получен" in page.text
-    download = http.get(f"{live_server}/projects/{project_id}/forms/photos/submissions/{instance_id}"
-                        "/attachments/door.jpg")
+    download = http.get(f"{url}/attachments/door.jpg")
     assert download.content == b"JPEG-door"
     assert download.headers["Content-Disposition"].startswith("attachment")
-    absent = http.get(f"{live_server}/projects/{project_id}/forms/photos/submissions/{instance_id}"
-                      "/attachments/wall.jpg")
-    assert absent.status_code == 404
+    assert http.get(f"{url}/attachments/wall.jpg").status_code == 404
+    logged = world.run(lambda: [(e.action, e.purpose) for e in audit.entries(project_id)])
+    assert ("personal.view", "Сверка кода школы с ведомостью") in logged
+    assert ("personal.file", "Сверка кода школы с ведомостью") in logged
 
 
 def test_department_viewer_sees_projects_but_not_submissions(world, live_server):
-    world.admin("dept@example.kg", role="department_viewer")
+    viewer = world.admin("dept@example.kg", role="department_viewer")
     project_id = world.project()
+    other_project = world.project("Другой цикл")
+    world.grant(viewer, project_id)
     world.publish(project_id, simple_form())
     http = sign_in(live_server, "dept@example.kg")
     assert http.get(f"{live_server}/projects/{project_id}").status_code == 200
+    assert http.get(f"{live_server}/projects/{other_project}").status_code == 404  # not granted: not there
     assert http.get(f"{live_server}/projects/{project_id}/forms/simple").status_code == 403
 
 

@@ -12,8 +12,8 @@ def test_parse_reads_form_version_and_meta_in_any_namespace():
         b'<data xmlns="http://opendatakit.org/submissions" xmlns:orx="http://openrosa.org/xforms" '
         b'id="f" version="7"><orx:meta><orx:instanceID>uuid:1</orx:instanceID>'
         b'<orx:deprecatedID>uuid:0</orx:deprecatedID><orx:instanceName>S-1</orx:instanceName></orx:meta></data>')
-    assert (parsed.xml_form_id, parsed.version, parsed.instance_id, parsed.deprecated_id, parsed.instance_name) == \
-        ("f", "7", "uuid:1", "uuid:0", "S-1")
+    assert (parsed.xml_form_id, parsed.version, parsed.instance_id, parsed.deprecated_id) == \
+        ("f", "7", "uuid:1", "uuid:0")
 
 
 @pytest.mark.parametrize("xml, code", [
@@ -51,3 +51,18 @@ def test_postgres_urls_get_the_psycopg3_driver():
     assert normalise_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_answers_are_split_by_classification_and_unclassified_ones_are_personal():
+    from server.services.submission_xml import split_values
+    root = parse_submission(
+        '<data id="f"><code>410023-S001</code><sex>f</sex><note>Айгүл жазды</note><r><n>1</n></r><r><n>2</n></r>'
+        '<unknown>x</unknown><meta><instanceID>uuid:1</instanceID><instanceName>410023-S001</instanceName></meta>'
+        '</data>'.encode()).root
+    split = split_values(root, "data", {"/data/code": "linking_identifier", "/data/sex": "quasi_identifier",
+                                        "/data/note": "free_text", "/data/r/n": "none"})
+    assert split.clear == {"/data/sex": "f", "/data/r[1]/n": "1", "/data/r[2]/n": "2",
+                           "/data/meta/instanceID": "uuid:1"}
+    assert split.personal == {"/data/code": "410023-S001", "/data/note": "Айгүл жазды", "/data/unknown": "x",
+                              "/data/meta/instanceName": "410023-S001"}
+    assert split.linking == {"/data/code": "410023-S001"}
