@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from .. import i18n, problems
 from ..problems import Problem
 from ..services import projects as project_service
-from ..services import staff_users
+from ..services import audit, staff_users
 from ..storage import db
 from ..storage.projects import STAGES
 from ..storage.users import StaffUser
@@ -78,6 +78,11 @@ def page(verb: str):
             return view(*args, **kwargs)
         return guarded
     return decorate
+
+
+def actor() -> audit.Actor:
+    """The signed-in user, as the audit log names them."""
+    return audit.Actor("staff", signed_in_user().id)
 
 
 def staff_project(project_id: int):
@@ -247,11 +252,11 @@ def projects():
 
 
 @bp.post("/projects")
-@page("project.manage")
+@page("project.create")
 def create_project():
     try:
         project = project_service.create_project(request.form.get("name", ""), request.form.get("year", ""),
-                                                 request.form.get("stage", ""))
+                                                 request.form.get("stage", ""), actor=actor())
     except Problem as problem:
         return recover(problem, lambda p: _projects_page(p, request.form))
     return done("staff.project", "project_created", project_id=project.id)

@@ -11,7 +11,7 @@ from ..services import projects as project_service
 from ..services import staff_users
 from ..storage.forms import FORM_STATES
 from .openrosa import public_base_url
-from .staff import bp, staff_project, done, page, recover, render, signed_in_user
+from .staff import actor, bp, staff_project, done, page, recover, render, signed_in_user
 
 
 @bp.get("/projects/<int:project_id>")
@@ -101,7 +101,7 @@ def create_app_user(project_id: int):
         if not all(i.isdigit() for i in ids):
             raise problems.invalid_data("forms", "expected form numbers from this page")
         chosen = [form_service.get_form_by_id(project, int(i)) for i in dict.fromkeys(ids)]
-        user = app_users.create_app_user(project, request.form.get("display_name", ""), chosen)
+        user = app_users.create_app_user(project, request.form.get("display_name", ""), chosen, actor=actor())
     except Problem as problem:
         return recover(problem, lambda p: _project_page(project_id, p, request.form))
     return done("staff.app_user", "app_user_created", project_id=project_id, app_user_id=user.id)
@@ -111,7 +111,7 @@ def create_app_user(project_id: int):
 @page("app_user.manage")
 def revoke_app_user(project_id: int, app_user_id: int):
     user = app_users.get_app_user(staff_project(project_id), app_user_id)
-    app_users.revoke(user)
+    app_users.revoke(user, actor())
     return done("staff.project", "app_user_revoked", project_id=project_id, _anchor="app-users")
 
 

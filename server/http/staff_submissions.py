@@ -10,7 +10,7 @@ from ..services import audit, overview, staff_users
 from ..services import forms as form_service
 from ..services import submissions as submission_service
 from .downloads import file_response
-from .staff import bp, page, render, signed_in_user, staff_project
+from .staff import actor, bp, page, render, signed_in_user, staff_project
 
 PAGE_SIZE = 50
 
@@ -46,10 +46,6 @@ def _granted_purpose(form_id: int, instance_id: str) -> str | None:
     return None
 
 
-def _actor() -> audit.Actor:
-    return audit.Actor("staff", signed_in_user().id)
-
-
 @bp.get("/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>")
 @page("submission.read")
 def submission(project_id: int, xml_form_id: str, instance_id: str):
@@ -63,7 +59,7 @@ def submission(project_id: int, xml_form_id: str, instance_id: str):
     kind, name = overview.submitter_of(record)
     purpose = _granted_purpose(the_form.id, instance_id)
     if purpose:
-        audit.record("personal.view", _actor(), project_id=project.id, purpose=purpose,
+        audit.record("personal.view", actor(), project_id=project.id, purpose=purpose,
                      target=f"submission_def:{version.id}")
         fields = overview.submission_fields(submission_service.submission_xml(version))
     else:
@@ -101,6 +97,6 @@ def submission_attachment(project_id: int, xml_form_id: str, instance_id: str, n
         raise problems.purpose_required()
     version = overview.find_version(record, request.args.get("version"))
     attachment = submission_service.get_attachment(version, name)
-    audit.record("personal.file", _actor(), project_id=project.id, purpose=purpose,
+    audit.record("personal.file", actor(), project_id=project.id, purpose=purpose,
                  target=f"submission_attachment:{attachment.id}")
     return file_response(attachment.blob, attachment.name)

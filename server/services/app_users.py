@@ -17,13 +17,14 @@ from ..storage.base import utcnow
 from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.users import AppUser, AppUserForm
-from . import sealing
+from . import audit, sealing
 from .staff_users import hash_token
 
 TOKEN_LENGTH = 64
 
 
-def create_app_user(project: Project, display_name: str, forms: list[Form] = ()) -> AppUser:
+def create_app_user(project: Project, display_name: str, forms: list[Form] = (),
+                    actor: audit.Actor = audit.SYSTEM) -> AppUser:
     display_name = (display_name or "").strip()
     if not display_name:
         raise problems.invalid_data("displayName", "an app user needs a name, e.g. the tablet's label")
@@ -33,6 +34,7 @@ def create_app_user(project: Project, display_name: str, forms: list[Form] = ())
     db.session.flush()
     user.token_sealed = sealing.seal_value(project.id, "app_users", "token", user.id, token.encode())
     assign_forms(user, forms)
+    audit.record("app_user.create", actor, project_id=project.id, target=f"app_user:{user.id}")
     return user
 
 
@@ -68,8 +70,9 @@ def get_app_user(project: Project, app_user_id: int) -> AppUser:
     return user
 
 
-def revoke(user: AppUser) -> None:
+def revoke(user: AppUser, actor: audit.Actor = audit.SYSTEM) -> None:
     """The token stops working at once and can never be shown again (as in Central)."""
+    audit.record("app_user.revoke", actor, project_id=user.project_id, target=f"app_user:{user.id}")
     user.token_sealed = None
     user.token_hash = None
     user.revoked_at = utcnow()

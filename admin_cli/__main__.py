@@ -1,0 +1,4 @@
+"""``python -m admin_cli`` is the ``sapat`` command."""
+from admin_cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Commands for encrypted backups and restores (being written)."""

@@ -1,0 +1,1 @@
+"""The data-key rotation command (being written)."""
