@@ -82,7 +82,7 @@ def form():
 def form_publish(op: Operator, path, project_ref):
     """Upload an XLSForm or XForm and publish it as a new version."""
     target = op.project(project_ref)
-    published = form_service.publish_upload(target, path.read_bytes(), path.name)
+    published = form_service.publish_upload(target, path.read_bytes(), path.name, actor=op.actor)
     click.echo(f"published {published.xml_form_id} version {published.current_def.version} in project {target.id}")
 
 

@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import problems
+from ..crypto import CryptoError
 from ..problems import Problem
 from ..storage import db, set_write_intent
 from . import openrosa, sessions, staff
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     app.after_request(_finish)
     app.teardown_request(_teardown)
     app.register_error_handler(Problem, render_problem)
+    app.register_error_handler(CryptoError, _undecryptable)
     app.register_error_handler(HTTPException, _http_exception)
     app.register_error_handler(Exception, _unknown)
 
@@ -73,6 +75,12 @@ def _http_exception(exc: HTTPException):
         return render_problem(problems.not_found())
     code = f"{exc.code}.1"
     return render_problem(Problem(code, exc.description or exc.name))
+
+
+def _undecryptable(exc: CryptoError):
+    # The reason names keys and places, never data; the rule, not the path (paths carry tokens).
+    log.error("stored data failed to open on %s: %s", request.url_rule.rule if request.url_rule else "?", exc)
+    return render_problem(problems.undecryptable())
 
 
 def _unknown(exc: Exception):

@@ -74,7 +74,7 @@ def upload_media(project_id: int, xml_form_id: str):
 def publish_form(project_id: int, xml_form_id: str):
     form = form_service.get_form(staff_project(project_id), xml_form_id)
     try:
-        form_service.publish(form)
+        form_service.publish(form, actor())
     except Problem as problem:
         return recover(problem, lambda p: _project_page(project_id, p))
     return done("staff.project", "published", project_id=project_id)

@@ -14,7 +14,7 @@ from ..storage import db
 from ..storage.base import utcnow
 from ..storage.forms import FORM_STATES, Form, FormAttachment, FormDef
 from ..storage.projects import Project
-from . import sealing
+from . import audit, sealing
 
 XFORM_TYPES = (".xml",)
 XLSFORM_TYPES = (".xlsx", ".xls")
@@ -74,7 +74,7 @@ def _create_attachments(project_id: int, draft: FormDef, names, generated: dict,
         draft.attachments.append(FormAttachment(name=name, blob_id=blob_id, updated_at=utcnow()))
 
 
-def publish(form: Form) -> FormDef:
+def publish(form: Form, actor: audit.Actor = audit.SYSTEM) -> FormDef:
     draft = form.draft_def
     if draft is None:
         raise problems.no_draft(form.xml_form_id)
@@ -87,15 +87,17 @@ def publish(form: Form) -> FormDef:
     form.current_def_id = draft.id
     form.draft_def_id = None
     db.session.flush()
+    audit.record("form.publish", actor, project_id=form.project_id, target=f"form_def:{draft.id}",
+                 form=form.xml_form_id, version=draft.version)
     return draft
 
 
 def publish_upload(project: Project, data: bytes, filename: str,
-                   compiled: instruments.CompiledForm | None = None) -> Form:
+                   compiled: instruments.CompiledForm | None = None, actor: audit.Actor = audit.SYSTEM) -> Form:
     """Upload and publish in one step (forms without media files, or the command line)."""
     draft = create_draft(project, data, filename, compiled)
     form = db.session.get(Form, draft.form_id)
-    publish(form)
+    publish(form, actor)
     return form
 
 
