@@ -68,7 +68,14 @@ def key_by_id(key_id: int) -> bytes:
 
 
 def current_key(scope: str, purpose: str = "data") -> tuple[int, bytes]:
-    """The active key of a scope and purpose, created on first use."""
+    """The active key of a scope and purpose, created on first use.
+
+    Index and audit keys never rotate, so they are remembered per process; data keys
+    are looked up each time, so a rotation takes effect at once in every worker.
+    """
+    stable = current_app.extensions.setdefault("sapat_stable_keys", {})
+    if purpose != "data" and (scope, purpose) in stable:
+        return stable[(scope, purpose)]
     row = _active(scope, purpose)
     if row is None:
         try:
@@ -76,7 +83,10 @@ def current_key(scope: str, purpose: str = "data") -> tuple[int, bytes]:
                 row = _create(scope, purpose, 1)
         except IntegrityError:  # a concurrent request created it first
             row = _active(scope, purpose)
-    return row.id, key_by_id(row.id)
+    found = row.id, key_by_id(row.id)
+    if purpose != "data":
+        stable[(scope, purpose)] = found
+    return found
 
 
 def _active(scope: str, purpose: str) -> DataKey | None:

@@ -56,7 +56,7 @@ class LoginAttempt(db.Model):
 
 
 class StaffSession(db.Model):
-    """A bearer token. Only its SHA-256 is stored, so a database dump yields no live session."""
+    """A bearer token. Only its keyed MAC is stored, so a database dump yields no live session."""
 
     __tablename__ = "staff_sessions"
 
@@ -74,7 +74,7 @@ class AppUser(db.Model):
     """A tablet's identity: a long random token scoped to one project and its assigned forms.
 
     The token is kept sealed so the QR code can be shown again, as Central does;
-    ``token_hash`` (SHA-256 of 384 random bits) is what requests are looked up by.
+    ``token_hash`` (a keyed MAC of the token) is what requests are looked up by.
     """
 
     __tablename__ = "app_users"
