@@ -18,9 +18,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import os
 import struct
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -203,3 +206,53 @@ def add_master_key(keys: MasterKeys | None) -> MasterKeys:
         version += "x"
     existing[version] = new_key()
     return MasterKeys(version, existing)
+
+
+class EphemeralFile(io.RawIOBase):
+    """A scratch file for an upload in progress whose bytes on disk are AES-CTR under a key
+    that exists only in this process's memory: unlinked from birth, unreadable after a crash."""
+
+    def __init__(self, directory: str | None = None):
+        super().__init__()
+        self._file = tempfile.TemporaryFile(dir=directory)
+        self._key = new_key()
+        self._counter = int.from_bytes(os.urandom(16), "big")
+
+    def _xor(self, data: bytes, position: int) -> bytes:
+        block, skip = divmod(position, 16)
+        counter = ((self._counter + block) % (1 << 128)).to_bytes(16, "big")
+        stream = Cipher(algorithms.AES(self._key), modes.CTR(counter)).encryptor()
+        return stream.update(bytes(skip) + data)[skip:]
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._file.write(self._xor(data, self._file.tell()))
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:
+        position = self._file.tell()
+        return self._xor(self._file.read(size), position)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()

@@ -1,6 +1,7 @@
 """OpenRosa submission endpoint: behaves as ODK Central does for ODK Collect."""
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -218,3 +219,11 @@ def test_concurrent_identical_posts_store_one_submission(field, world):
         thread.join()
     assert results == [201] * 6
     assert list(stored(world, field.project_id, field.form_id)) == [instance_id]
+
+
+def test_a_large_attachment_spooled_during_upload_arrives_intact(field, world):
+    big = os.urandom(2 * 1024 * 1024 + 123)  # beyond the in-memory threshold: spooled, sealed, stored
+    xml, instance_id = submission_xml(field.form_id, photo="big.jpg")
+    assert post_submission(field.base, xml, {"big.jpg": big}).status_code == 201
+    _, [(_, _, files)] = stored(world, field.project_id, field.form_id)[instance_id]
+    assert files == {"big.jpg": big}

@@ -66,3 +66,19 @@ def test_answers_are_split_by_classification_and_unclassified_ones_are_personal(
     assert split.personal == {"/data/code": "410023-S001", "/data/note": "Айгүл жазды", "/data/unknown": "x",
                               "/data/meta/instanceName": "410023-S001"}
     assert split.linking == {"/data/code": "410023-S001"}
+
+
+def test_ephemeral_upload_file_reads_back_what_was_written_and_keeps_no_plaintext_on_disk(tmp_path):
+    import os
+    from server.crypto import EphemeralFile
+    data = ("Айбек Токтосунов +996555123456 " * 5000).encode()
+    scratch = EphemeralFile(directory=str(tmp_path))
+    for start in range(0, len(data), 7777):  # writes that do not fall on cipher block boundaries
+        scratch.write(data[start:start + 7777])
+    scratch.seek(0)
+    assert scratch.read(13) + scratch.read() == data
+    scratch.seek(5)
+    assert scratch.read(100) == data[5:105]
+    on_disk = os.pread(scratch._file.fileno(), len(data), 0)
+    assert "Айбек".encode() not in on_disk and len(on_disk) == len(data)
+    assert os.listdir(tmp_path) == []  # unlinked from birth
