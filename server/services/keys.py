@@ -6,6 +6,7 @@ older key stay readable until rotation has re-sealed them and the key is retired
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -48,7 +49,12 @@ def init_master_key(app) -> Path | None:
     return path
 
 
-def _cache() -> dict[int, bytes]:
+# Unwrapped keys are kept this long per process, then looked up again: a key retired by a
+# rotation disappears from running workers within this time, without a restart.
+CACHE_SECONDS = 300
+
+
+def _cache() -> dict[int, tuple[bytes, float]]:
     return current_app.extensions.setdefault("sapat_data_keys", {})
 
 
@@ -58,13 +64,15 @@ def _wrap_context(row: DataKey) -> bytes:
 
 def key_by_id(key_id: int) -> bytes:
     """The data key a ciphertext names; CryptoError when it is unknown or retired."""
-    cache = _cache()
-    if key_id not in cache:
+    cached = _cache().get(key_id)
+    if cached is None or cached[1] < time.monotonic():
         row = db.session.get(DataKey, key_id)
         if row is None or row.wrapped is None:
+            _cache().pop(key_id, None)
             raise crypto.CryptoError(f"data key {key_id} does not exist or was retired")
-        cache[key_id] = master_keys().unwrap(row.kek_id, row.wrapped, _wrap_context(row))
-    return cache[key_id]
+        cached = master_keys().unwrap(row.kek_id, row.wrapped, _wrap_context(row)), time.monotonic() + CACHE_SECONDS
+        _cache()[key_id] = cached
+    return cached[0]
 
 
 def current_key(scope: str, purpose: str = "data") -> tuple[int, bytes]:
@@ -101,7 +109,7 @@ def _create(scope: str, purpose: str, version: int) -> DataKey:
     row.kek_id, row.wrapped = master_keys().wrap(key, _wrap_context(row))
     db.session.add(row)
     db.session.flush()
-    _cache()[row.id] = key
+    _cache()[row.id] = key, time.monotonic() + CACHE_SECONDS
     return row
 
 

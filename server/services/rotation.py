@@ -35,7 +35,7 @@ MAX_PASSES = 4
 # PostgreSQL: how long to wait for transactions that began before the new key was active.
 SETTLE_SECONDS = 60.0
 
-Progress = Callable[[str, int, int], None]   # (what, rows looked at, rows in all)
+Progress = Callable[[str, int, int, bool], None]   # (what, rows looked at, rows in all, last call)
 
 
 @dataclass
@@ -162,6 +162,8 @@ def _retire(report: Rotation, scope: str, key_ids: list[int], actor: audit.Actor
 
 @dataclass
 class _Run:
+    """One run's settings and counters; ``max_batches`` ends it early, as an interruption would."""
+
     report: Rotation
     batch: int
     progress: Progress
@@ -176,6 +178,8 @@ class _Run:
 
 @dataclass
 class _Change:
+    """One value or file read under a retiring key, and what replaces it if it is still unchanged."""
+
     row_id: int
     key_id: int          # the retiring key it is sealed with
     scope: str
@@ -205,7 +209,12 @@ def _reseal_pass(run: _Run, retiring: dict[int, str], scopes: list[str]) -> Coun
 
 
 def _sweep(run: _Run, target, where, retiring: dict[int, str], found: Counter) -> None:
-    """One table in primary-key order, a batch per transaction, reporting progress after each."""
+    """One table in primary-key order, a batch per transaction, reporting progress after each.
+
+    Rows added after the sweep began are not visited: the new key was active by then.
+    """
+    last = db.session.scalar(select(func.max(target.id)).where(where)) or 0
+    where = where & (target.id <= last)
     total = db.session.scalar(select(func.count()).select_from(target.id.table).where(where))
     db.session.commit()
     last_id = done = 0
@@ -218,9 +227,8 @@ def _sweep(run: _Run, target, where, retiring: dict[int, str], found: Counter) -
         if changes:
             _swap(run, target, changes)
             run.spend()
-        run.progress(target.label, done, total)
-    if done == 0:
-        run.progress(target.label, 0, total)
+        run.progress(target.label, done, total, False)
+    run.progress(target.label, done, total, True)
 
 
 def _prepare_batch(run: _Run, target, where, last_id: int, retiring: dict[int, str]):
