@@ -64,7 +64,7 @@ def project_create(op: Operator, name, year, stage):
 
 
 @project.command("list")
-@in_app("project.read", write=False)
+@in_app("project.read")
 def project_list(op: Operator):
     for item in projects.list_projects(op.user):
         click.echo(f"{item.id}\t{item.year}\t{item.stage}\t{item.status}\t{item.name}")
@@ -125,7 +125,7 @@ def submissions_group():
 @click.option("--project", "project_ref", required=True)
 @click.option("--form", "xml_form_id", required=True)
 @click.option("--limit", type=int, default=100)
-@in_app("submission.read", write=False)
+@in_app("submission.read")
 def submissions_list(op: Operator, project_ref, xml_form_id, limit):
     """One line per submission: instanceID, received, review state, attachments present/expected."""
     target_form = form_service.get_form(op.project(project_ref), xml_form_id)

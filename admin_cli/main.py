@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import os
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import wraps
 
@@ -47,16 +46,18 @@ class Operator:
         return self.app.config["SAPAT_PUBLIC_URL"] or DEFAULT_PUBLIC_URL
 
 
-def in_app(verb: str | None, write: bool = True, bootstrap=None):
+def in_app(verb: str | None, bootstrap=None):
     """Run the command as one transaction, as an authenticated user allowed ``verb``.
 
-    ``bootstrap()`` (inside the app) may return True to let a set-up step run without a user.
+    The transaction always writes (signing in is audited), so on SQLite it takes the write
+    lock up front and waits for a busy server instead of failing. ``bootstrap()`` (inside
+    the app) may return True to let a set-up step run without a user.
     """
     def decorate(func):
         @wraps(func)
         def wrapper(*args, **kwargs):
             app = create_app()
-            with app.app_context(), writing() if write else nullcontext():
+            with app.app_context(), writing():
                 try:
                     operator = _operator(app, verb, bootstrap)
                     result = func(operator, *args, **kwargs)

@@ -24,7 +24,7 @@ def keys_init():
 
 
 @keys_group.command("list")
-@in_app("key.manage", write=False)
+@in_app("key.manage")
 def keys_list(op: Operator):
     """Every data key: scope, purpose, version, state, and the master key version wrapping it."""
     for row in keys.list_keys():
@@ -52,7 +52,7 @@ def audit_group():
 
 
 @audit_group.command("verify")
-@in_app("audit.read", write=False)
+@in_app("audit.read")
 def audit_verify(op: Operator):
     """Check the whole chain; exit 1 naming the first entry that was altered, removed or reordered."""
     result = audit.verify()
@@ -65,7 +65,7 @@ def audit_verify(op: Operator):
 @audit_group.command("list")
 @click.option("--project", "project_id", type=int, default=None)
 @click.option("--limit", type=int, default=50)
-@in_app("audit.read", write=False)
+@in_app("audit.read")
 def audit_list(op: Operator, project_id, limit):
     """The newest entries: time, actor, action, project, target, purpose."""
     for entry in audit.entries(project_id, limit):

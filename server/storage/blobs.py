@@ -4,7 +4,7 @@ A file is written to a temporary name, fsynced, renamed into place and its folde
 fsynced *before* the database row that points at it is committed. A crash at any
 moment therefore leaves either a committed row with a complete file, or a file no
 row mentions (harmless), never a row without its file. What is written is already
-ciphertext (``server.services.files`` seals it); this module only moves bytes.
+ciphertext (``server.services.sealing`` seals it); this module only moves bytes.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class BlobStore:
             final = self.full_path(relative)
             _make_dirs_durably(final.parent)
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -85,10 +85,11 @@ def _make_dirs_durably(folder: Path) -> None:
         folder.mkdir()
     except FileExistsError:
         return
-    _fsync_dir(folder.parent)
+    fsync_dir(folder.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new entry in ``folder`` durable."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

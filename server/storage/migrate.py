@@ -24,6 +24,11 @@ def upgrade() -> None:
         command.upgrade(_config(connection), "head")
 
 
+def downgrade_to_base(connection) -> None:
+    """Remove every migrated table (used to empty a freshly initialised database before a restore)."""
+    command.downgrade(_config(connection), "base")
+
+
 def revision(message: str) -> None:
     """Autogenerate a new revision from the models (developer tool)."""
     with db.engine.begin() as connection:
