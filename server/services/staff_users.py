@@ -8,7 +8,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from .. import problems
 from ..storage import db
@@ -118,6 +118,7 @@ def check_password(email: str, password: str, address: str = "") -> StaffUser:
     """
     email_mac = sealing.blind_index(None, "login-email", (email or "").strip().lower().encode())
     address_mac = sealing.blind_index(None, "login-address", address.encode())
+    _serialise_attempts(email_mac, address_mac)
     since = utcnow() - WINDOW
     if (_failures(LoginAttempt.email_mac == email_mac, since) >= LOCKOUT_FAILURES
             or _failures(LoginAttempt.address_mac == address_mac, since) >= ADDRESS_FAILURES):
@@ -137,6 +138,18 @@ def check_password(email: str, password: str, address: str = "") -> StaffUser:
         user.password_hash = _hasher.hash(password)
     audit.record("login.success", audit.Actor("staff", user.id))
     return user
+
+
+def _serialise_attempts(*macs: str) -> None:
+    """Concurrent guesses at one account or from one address are checked one at a time.
+
+    Otherwise each would count the failures before any had recorded its own and a burst
+    could pass the limit. SQLite writers are serialised already (BEGIN IMMEDIATE); on
+    PostgreSQL transaction-scoped advisory locks do it (taken in sorted order: no deadlock).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        for mac in sorted(set(macs)):
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(mac[:15], 16)})
 
 
 def _failures(condition, since) -> int:
