@@ -6,21 +6,18 @@ then the database file (or a pg_dump), the blob folder and every log are scanned
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.support.people import person
 from tests.support.servers import GunicornServer
+from tests.support.staff import PASSWORD, csrf_of, sign_in
 from tests.support.submissions import post_submission
 from tests.support.xlsforms import xlsform
 
 pytestmark = pytest.mark.slow
-PASSWORD = "correct horse battery"
 
 
 def canary_form() -> bytes:
@@ -86,16 +83,12 @@ def test_no_canary_at_rest_or_in_logs_and_the_right_role_reads_them_back(app, wo
             canaries += marks
             sent[i] = (xml, photo, marks)
         assert post_submission(base, sent[1][0].replace(b"<rooms>1", b"<rooms>9")).status_code == 409
-        http = requests.Session()
-        login = http.get(f"{server.url}/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)
-        http.post(f"{server.url}/login", data={"csrf_token": csrf, "email": "manager@example.kg",
-                                                "password": PASSWORD})
+        http = sign_in(server.url, "manager@example.kg")
         url = f"{server.url}/projects/{project_id}/forms/canary/submissions/uuid:canary-1"
         hidden = http.get(url)
         assert hidden.status_code == 200 and leaks(hidden.content, sent[1][2]) == []
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', hidden.text).group(1)
-        shown = http.post(f"{url}/personal", data={"csrf_token": csrf, "purpose": "Проверка канареек в тесте"})
+        shown = http.post(f"{url}/personal", data={"csrf_token": csrf_of(hidden.text),
+                                                   "purpose": "Проверка канареек в тесте"})
         assert set(leaks(shown.content, sent[1][2])) == set(sent[1][2]) - {"PHOTO-CANARY-1"}
         assert http.get(f"{url}/attachments/p1.jpg").content == sent[1][1]
 

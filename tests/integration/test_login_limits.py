@@ -16,7 +16,7 @@ from server.storage import db
 from server.storage.base import utcnow
 from server.storage.users import LoginAttempt, StaffSession
 from tests.integration.test_permissions import database_rows
-from tests.integration.test_staff_pages import CSRF, PASSWORD, csrf_of, sign_in
+from tests.support.staff import CSRF, PASSWORD, csrf_of, sign_in
 
 WRONG = "not the password"
 HEX64 = re.compile(r"[0-9a-f]{64}")

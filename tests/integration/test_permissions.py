@@ -29,7 +29,7 @@ from server.services import audit, staff_users
 from server.services.staff_users import PERMISSIONS
 from server.storage import db
 from server.storage.users import ROLES, StaffUser
-from tests.integration.test_staff_pages import PASSWORD, sign_in
+from tests.support.staff import PASSWORD, sign_in
 from tests.support.submissions import post_submission, submission_xml
 from tests.support.xlsforms import photo_form, simple_form
 

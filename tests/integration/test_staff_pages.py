@@ -19,27 +19,11 @@ from server.storage.forms import FORM_STATES
 from server.storage.projects import PROJECT_STATUSES, STAGES
 from server.storage.submissions import REVIEW_STATES
 from server.storage.users import ROLES
+from tests.support.staff import PASSWORD, csrf_of, sign_in
 from tests.support.submissions import post_submission, submission_xml
 from tests.support.xlsforms import photo_form, simple_form, xlsform
 
-PASSWORD = "correct horse battery"
 TEMPLATES = Path(__file__).resolve().parents[2] / "server" / "templates"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def sign_in(base: str, email: str = "admin@example.kg", password: str = PASSWORD) -> requests.Session:
-    http = requests.Session()
-    token = csrf_of(http.get(f"{base}/login", timeout=30).text)
-    response = http.post(f"{base}/login", data={"csrf_token": token, "email": email, "password": password},
-                         allow_redirects=False, timeout=30)
-    assert response.status_code == 303, response.text
-    return http
 
 
 def page_token(http: requests.Session, url: str) -> str:
