@@ -47,17 +47,18 @@ def fresh_database(url: str, folder: Path) -> str:
 
 def prepare(instance: Path, database_url: str) -> tuple[int, str, str]:
     from server import create_app
-    from server.services import app_users, forms as form_service, projects
+    from server.services import app_users, forms as form_service, keys, projects
     from server.storage import db, migrate, writing
 
     app = create_app({"INSTANCE_PATH": instance, "SAPAT_DATABASE_URL": database_url,
                       "SAPAT_VALIDATE_FORMS": False})
+    keys.init_master_key(app)
     with app.app_context(), writing():
         migrate.upgrade()
         project = projects.create_project("Benchmark", 2026, "pilot")
         form = form_service.publish_upload(project, photo_form(), "photos.xlsx")
         user = app_users.create_app_user(project, "bench tablet", [form])
-        result = project.id, user.token, form.xml_form_id
+        result = project.id, app_users.token_of(user), form.xml_form_id
         db.session.commit()
         db.engine.dispose()
     return result

@@ -10,14 +10,14 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import problems
 from ..problems import Problem
 from ..services import app_users, forms as form_service, submissions
-from ..services.projects import get_project
 from ..storage import db
 from ..storage.forms import Form
-from ..storage.users import AppUser
+from ..storage.users import AppUser, AppUserForm
 from .downloads import file_response
 
 bp = Blueprint("openrosa", __name__)
@@ -70,20 +70,23 @@ def _base_path(user: AppUser) -> str:
 
 
 def _assigned_form(user: AppUser, xml_form_id: str) -> Form:
-    form = db.session.scalar(select(Form).where(Form.project_id == user.project_id,
-                                                Form.xml_form_id == xml_form_id))
-    if form is None or form.current_def_id is None:
+    """The published form, if assigned to this app user: one query (with its current version)."""
+    assigned = (select(AppUserForm.id).where(AppUserForm.app_user_id == user.id, AppUserForm.form_id == Form.id)
+                .exists())
+    row = db.session.execute(select(Form, assigned).options(joinedload(Form.current_def))
+                             .where(Form.project_id == user.project_id, Form.xml_form_id == xml_form_id)).first()
+    if row is None or row[0].current_def_id is None:
         raise problems.form_not_found(xml_form_id)
-    if form.id not in app_users.assigned_form_ids(user):
+    if not row[1]:
         raise problems.insufficient_rights()
-    return form
+    return row[0]
 
 
 @_route("/formList")
 def form_list(project_id: int, token: str | None):
     _require_openrosa_header()
     user = _app_user(token, project_id)
-    project = get_project(project_id)
+    project = user.project
     wanted = request.args.get("formID")
     assigned = app_users.assigned_form_ids(user)
     base = _base_path(user)
@@ -152,8 +155,7 @@ def submission_head(project_id: int, token: str | None):
 def submission(project_id: int, token: str | None):
     _require_openrosa_header()
     user = _app_user(token, project_id)
-    project = get_project(project_id)
-    if project.status != "open":
+    if user.project.status != "open":
         raise problems.not_accepting_submissions()
     xml = _read_xml_part()
     files = [submissions.IncomingFile(submissions.safe_file_name(f.filename or key), f.stream, f.mimetype)

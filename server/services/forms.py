@@ -144,7 +144,8 @@ def get_form_by_id(project: Project, form_id: int) -> Form:
 
 def published_def(form: Form, version: str) -> FormDef:
     """The published version a submission names, or 404.6."""
-    found = _published_def(form, version)
+    current = form.current_def
+    found = current if current is not None and current.version == version else _published_def(form, version)
     if found is None:
         raise problems.form_version_not_found(form.xml_form_id, version)
     return found

@@ -52,6 +52,10 @@ def init_master_key(app) -> Path | None:
 # Unwrapped keys are kept this long per process, then looked up again: a key retired by a
 # rotation disappears from running workers within this time, without a restart.
 CACHE_SECONDS = 300
+# Which data key is active is remembered this long per process (it saves a query on every
+# write); a rotation waits this long after starting before it trusts that no worker still
+# seals with the old version.
+ACTIVE_KEY_SECONDS = 5
 
 
 def _cache() -> dict[int, tuple[bytes, float]]:
@@ -78,12 +82,13 @@ def key_by_id(key_id: int) -> bytes:
 def current_key(scope: str, purpose: str = "data") -> tuple[int, bytes]:
     """The active key of a scope and purpose, created on first use.
 
-    Index and audit keys never rotate, so they are remembered per process; data keys
-    are looked up each time, so a rotation takes effect at once in every worker.
+    Index and audit keys never rotate, so they are remembered per process; the active
+    data key for ``ACTIVE_KEY_SECONDS`` (see ``rotation``, which waits that long).
     """
-    stable = current_app.extensions.setdefault("sapat_stable_keys", {})
-    if purpose != "data" and (scope, purpose) in stable:
-        return stable[(scope, purpose)]
+    remembered = current_app.extensions.setdefault("sapat_active_keys", {})
+    found = remembered.get((scope, purpose))
+    if found is not None and (purpose != "data" or found[2] > time.monotonic()):
+        return found[0], found[1]
     row = _active(scope, purpose)
     if row is None:
         try:
@@ -91,10 +96,9 @@ def current_key(scope: str, purpose: str = "data") -> tuple[int, bytes]:
                 row = _create(scope, purpose, 1)
         except IntegrityError:  # a concurrent request created it first
             row = _active(scope, purpose)
-    found = row.id, key_by_id(row.id)
-    if purpose != "data":
-        stable[(scope, purpose)] = found
-    return found
+    key = key_by_id(row.id)
+    remembered[(scope, purpose)] = row.id, key, time.monotonic() + ACTIVE_KEY_SECONDS
+    return row.id, key
 
 
 def _active(scope: str, purpose: str) -> DataKey | None:
@@ -121,6 +125,7 @@ def start_rotation(scope: str) -> DataKey:
                                .order_by(DataKey.version.desc()).limit(1)) or 0
     for old in olds:
         old.status = "retiring"
+    current_app.extensions.setdefault("sapat_active_keys", {}).pop((scope, "data"), None)
     return _create(scope, "data", latest + 1)
 
 

@@ -119,11 +119,13 @@ def _start(report: Rotation, actor: audit.Actor) -> None:
 def _older_transactions_finished(timeout: float = SETTLE_SECONDS) -> bool:
     """Wait until no transaction that could still seal with a retiring key is open.
 
+    Workers remember the active data key for ``keys.ACTIVE_KEY_SECONDS``: that long first.
     PostgreSQL: a request that read the old key before the new one was committed may
     commit its rows later, under the old key; so wait until every transaction open now
     (the new key is already committed) has ended. SQLite needs no wait: every writer
     holds the database lock for its whole transaction.
     """
+    time.sleep(keys.ACTIVE_KEY_SECONDS + 1)  # every worker has looked up the active key again by now
     if db.session.get_bind().dialect.name != "postgresql":
         return True
     since = db.session.scalar(text("SELECT clock_timestamp()"))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import db
 from .base import created_at, optional_time
+from .projects import Project
 
 ROLES = ("administrator", "data_manager", "verifier", "analyst", "department_viewer")
 
@@ -87,6 +88,8 @@ class AppUser(db.Model):
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     created_at: Mapped[datetime] = created_at()
     revoked_at: Mapped[datetime | None] = optional_time()
+
+    project: Mapped[Project] = relationship(lazy="joined")  # every OpenRosa request needs both
 
 
 class AppUserForm(db.Model):
