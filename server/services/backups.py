@@ -39,7 +39,7 @@ from ..storage import db, migrate
 from ..storage.base import utcnow
 from ..storage.blobs import Blob, blob_store, fsync_dir
 from ..storage.keys import DataKey
-from . import audit, keys
+from . import audit, keys, sealing
 
 FORMAT = 1
 MAGIC = b"SBK1"
@@ -205,7 +205,7 @@ def _write_archive(out: Path, master: crypto.MasterKeys, plaintext: Iterator[byt
     try:
         with os.fdopen(fd, "wb") as target:
             target.write(header)
-            crypto.seal_stream(master.derived("backup"), _STREAM_KEY_ID, _Chunks(plaintext), target,
+            crypto.seal_stream(master.derived("backup"), _STREAM_KEY_ID, sealing.ChunkReader(plaintext), target,
                                _CONTEXT + header)
             target.flush()
             os.fsync(target.fileno())
@@ -289,7 +289,7 @@ def _restore_key(kek: str, check: str) -> bytes:
 
 def _stage(source: BinaryIO, key: bytes, header: bytes, work: Path) -> int:
     """Decrypt and unpack everything into ``work``; returns how many blob files. Any alteration: DAMAGED."""
-    reader = _Chunks(crypto.open_stream(lambda _key_id: key, source, _CONTEXT + header))
+    reader = sealing.ChunkReader(crypto.open_stream(lambda _key_id: key, source, _CONTEXT + header))
     blobs = 0
     try:
         with tarfile.open(fileobj=reader, mode="r|") as tar:
@@ -409,34 +409,6 @@ def _refuse_rows(conn: Connection, names: Iterable[str]) -> None:
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-class _Chunks:
-    """``read(size)`` over an iterator of byte chunks, holding no more than one chunk."""
-
-    def __init__(self, chunks: Iterable[bytes]):
-        self._chunks, self._chunk, self._at = iter(chunks), b"", 0
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            raise ValueError("read() needs a size: the stream is never held whole")
-        parts = []
-        while size > 0:
-            if self._at == len(self._chunk):
-                chunk = next(self._chunks, None)
-                if chunk is None:
-                    break
-                self._chunk, self._at = chunk, 0
-                continue
-            part = self._chunk[self._at:self._at + size]
-            self._at += len(part)
-            size -= len(part)
-            parts.append(part)
-        return b"".join(parts)
-
-    def drain(self) -> None:
-        for _ in self._chunks:
-            pass
-
 
 def _libpq() -> tuple[str, dict]:
     """The database as a libpq URL for pg_dump/pg_restore; the password goes in the environment."""

@@ -349,7 +349,7 @@ class _BlobFiles:
         try:
             with closing(sealing.open_file(blob)) as plaintext:
                 blob_store().write(new_path, lambda out: crypto.seal_stream(
-                    new_key, new_id, _Chunks(plaintext), out, sealing.context("blobs", "content", row.id)))
+                    new_key, new_id, sealing.ChunkReader(plaintext), out, sealing.context("blobs", "content", row.id)))
         except crypto.CryptoError as err:
             raise crypto.CryptoError(f"blob {row.id}: {err}") from None
         return _Change(row.id, key_id, scope, row.path, new_path)
@@ -367,20 +367,3 @@ class _BlobFiles:
         done = {change.row_id for change in swapped}
         for change in changes:
             blob_store().remove(change.old if change.row_id in done else change.new)
-
-
-class _Chunks:
-    """A ``read(size)`` view of an iterator of byte chunks: what ``crypto.seal_stream`` reads from."""
-
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks, self._buffer = chunks, b""
-
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        size = len(self._buffer) if size < 0 else size
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out

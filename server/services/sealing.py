@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from io import BytesIO
 from typing import BinaryIO
 
@@ -96,3 +96,31 @@ def read_file(blob: Blob) -> bytes:
 def file_key_id(blob: Blob) -> int:
     with blob_store().open(blob.path) as source:
         return crypto.key_id_of(source.read(8))
+
+
+class ChunkReader:
+    """``read(size)`` over an iterator of byte chunks, holding no more than one chunk."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks, self._chunk, self._at = iter(chunks), b"", 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            raise ValueError("read() needs a size: the stream is never held whole")
+        parts = []
+        while size > 0:
+            if self._at == len(self._chunk):
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    break
+                self._chunk, self._at = chunk, 0
+                continue
+            part = self._chunk[self._at:self._at + size]
+            self._at += len(part)
+            size -= len(part)
+            parts.append(part)
+        return b"".join(parts)
+
+    def drain(self) -> None:
+        for _ in self._chunks:
+            pass
