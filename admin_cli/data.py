@@ -35,17 +35,44 @@ def user_create(op: Operator, email, role, display_name, password_stdin):
     click.echo(f"created {created.email} ({created.role})")
 
 
+def _staff_user(email: str):
+    target = staff_users.find_user(email)
+    if target is None:
+        raise click.ClickException(f"no staff user {email}")
+    return target
+
+
 @user.command("grant")
 @click.argument("email")
 @click.option("--project", "project_ref", required=True)
 @in_app("user.manage")
 def user_grant(op: Operator, email, project_ref):
     """Let a non-administrator see a project."""
-    target = staff_users.find_user(email)
-    if target is None:
-        raise click.ClickException(f"no staff user {email}")
+    target = _staff_user(email)
     staff_users.grant_project(target, op.project(project_ref).id, op.actor)
     click.echo(f"{target.email} may now see project {project_ref}")
+
+
+@user.command("revoke")
+@click.argument("email")
+@click.option("--project", "project_ref", required=True)
+@in_app("user.manage")
+def user_revoke(op: Operator, email, project_ref):
+    """Take a project away from a non-administrator."""
+    target = _staff_user(email)
+    staff_users.revoke_project(target, op.project(project_ref).id, op.actor)
+    click.echo(f"{target.email} may no longer see project {project_ref}")
+
+
+@user.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(staff_users.PERMISSIONS))
+@in_app("user.manage")
+def user_role(op: Operator, email, role):
+    """Change a staff user's role (audited with the old and the new role)."""
+    target = _staff_user(email)
+    staff_users.set_role(target, role, op.actor)
+    click.echo(f"{target.email} is now {role}")
 
 
 @main.group()

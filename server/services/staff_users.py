@@ -98,10 +98,6 @@ def visible_project_ids(user: StaffUser) -> set[int] | None:
     return set(db.session.scalars(select(ProjectAccess.project_id).where(ProjectAccess.user_id == user.id)))
 
 
-def list_users() -> list[StaffUser]:
-    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.email)))
-
-
 def find_user(email: str) -> StaffUser | None:
     return db.session.scalar(select(StaffUser).where(StaffUser.email == (email or "").strip().lower()))
 

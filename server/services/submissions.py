@@ -125,6 +125,7 @@ def submission_xml(version: SubmissionDef) -> bytes:
 
 
 def personal_values(version: SubmissionDef) -> dict[str, str]:
+    """The sealed personal answers of a version (callers check the right to see them)."""
     if version.sealed_values is None:
         return {}
     return json.loads(sealing.open_value("submission_defs", "sealed_values", version.id, version.sealed_values))
