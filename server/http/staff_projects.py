@@ -7,7 +7,6 @@ from .. import problems
 from ..problems import Problem
 from ..services import app_users, overview
 from ..services import forms as form_service
-from ..services import projects as project_service
 from ..services import staff_users
 from ..storage.forms import FORM_STATES
 from .openrosa import public_base_url
