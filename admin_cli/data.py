@@ -90,6 +90,16 @@ def project_create(op: Operator, name, year, stage):
     click.echo(f"project {created.id}: {created.name}")
 
 
+@project.command("status")
+@click.argument("project_ref")
+@click.argument("status", type=click.Choice(["open", "archived"]))
+@in_app("project.manage")
+def project_status(op: Operator, project_ref, status):
+    """Archive a monitoring cycle (no form list, no submissions) or open it again."""
+    target = projects.set_status(op.project(project_ref), status, actor=op.actor)
+    click.echo(f"project {target.id} is {target.status}")
+
+
 @project.command("list")
 @in_app("project.read")
 def project_list(op: Operator):

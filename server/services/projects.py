@@ -64,8 +64,11 @@ def list_projects(user: StaffUser | None = None) -> list[Project]:
     return list(db.session.scalars(query))
 
 
-def set_status(project: Project, status: str) -> Project:
+def set_status(project: Project, status: str, actor: audit.Actor = audit.SYSTEM) -> Project:
+    """Archive a cycle (its forms leave Collect and it accepts no submissions) or reopen it."""
     if status not in PROJECT_STATUSES:
         raise problems.invalid_data("status", f"expected one of {', '.join(PROJECT_STATUSES)}")
+    audit.record("project.status", actor, project_id=project.id, target=f"project:{project.id}",
+                 old=project.status, new=status)
     project.status = status
     return project

@@ -119,3 +119,17 @@ def test_unassigned_form_download_is_403_and_unknown_is_404(world, live_server):
     base = world.collect_base(live_server, project_id, token)
     assert requests.get(f"{base}/forms/simple.xml", timeout=10).status_code == 403
     assert requests.get(f"{base}/forms/nothing.xml", timeout=10).status_code == 404
+
+
+def test_an_archived_cycle_lists_no_forms_and_refuses_submissions(world, live_server):
+    from tests.support.submissions import post_submission, submission_xml
+    project_id = world.project()
+    simple = world.publish(project_id, simple_form())
+    _, token = world.app_user(project_id, forms=[simple])
+    base = world.collect_base(live_server, project_id, token)
+    world.run(lambda: projects.set_status(projects.get_project(project_id), "archived"))
+    assert form_list(base) == {}
+    response = post_submission(base, submission_xml(simple)[0])
+    assert response.status_code == 409 and "(409.2)" in response.text
+    world.run(lambda: projects.set_status(projects.get_project(project_id), "open"))
+    assert list(form_list(base)) == ["simple"]

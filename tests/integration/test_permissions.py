@@ -332,6 +332,8 @@ COMMANDS = {
                               "data_manager", "administrator", "is now verifier"),
     ("project", "create"): Command("project.create", ("project", "create", "Новый цикл", "--year", "2027"),
                                    "data_manager", "administrator", "Новый цикл"),
+    ("project", "status"): Command("project.manage", ("project", "status", "{project}", "open"),
+                                   "verifier", "data_manager", "is open"),
     ("project", "list"): Command("project.read", ("project", "list"), None, "department_viewer", "Цикл 2026"),
     ("form", "publish"): Command("form.manage", ("form", "publish", "{xlsform}", "--project", "{project}"),
                                  "analyst", "data_manager", "published simple version 1"),
