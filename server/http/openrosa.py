@@ -160,7 +160,8 @@ def submission(project_id: int, token: str | None):
     xml = _read_xml_part()
     files = [submissions.IncomingFile(submissions.safe_file_name(f.filename or key), f.stream, f.mimetype)
              for key, f in request.files.items(multi=True) if key != "xml_submission_file"]
-    submitter = submissions.Submitter(app_user_id=user.id, device_id=request.args.get("deviceID"))
+    submitter = submissions.Submitter(app_user_id=user.id, device_id=request.args.get("deviceID"),
+                                      user_agent=(request.user_agent.string or None) and request.user_agent.string[:300])
     submissions.ingest(lambda xml_form_id: _assigned_form(user, xml_form_id), xml, files, submitter)
     body = (f'<OpenRosaResponse xmlns="{RESPONSE_NS}" items="0">'
             '<message nature="">full submission upload was successful!</message></OpenRosaResponse>')

@@ -27,7 +27,7 @@ from ..storage import db, set_write_intent, writing
 from ..storage.blobs import Blob, blob_store
 from ..storage.forms import Form
 from ..storage.keys import DataKey
-from ..storage.submissions import SubmissionDef
+from ..storage.submissions import Submission, SubmissionComment, SubmissionDef
 from ..storage.users import AppUser
 from . import audit, keys, sealing
 
@@ -305,6 +305,11 @@ def _submissions_of(project_ids: list[int]):
     return SubmissionDef.form_id.in_(select(Form.id).where(Form.project_id.in_(project_ids)))
 
 
+def _comments_of(project_ids: list[int]):
+    return SubmissionComment.submission_id.in_(
+        select(Submission.id).join(Form, Form.id == Submission.form_id).where(Form.project_id.in_(project_ids)))
+
+
 def _app_users_of(project_ids: list[int]):
     return AppUser.project_id.in_(project_ids)
 
@@ -314,6 +319,7 @@ _COLUMNS = (
     _SealedColumn("submission_defs.xml", SubmissionDef, "xml", "xml", _submissions_of),
     _SealedColumn("submission_defs.sealed_values", SubmissionDef, "sealed_values", "sealed_values", _submissions_of),
     _SealedColumn("app_users.token", AppUser, "token_sealed", "token", _app_users_of),
+    _SealedColumn("submission_comments.body", SubmissionComment, "body", "body", _comments_of),
 )
 
 

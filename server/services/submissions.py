@@ -36,6 +36,7 @@ class Submitter:
     app_user_id: int | None = None
     staff_id: int | None = None
     device_id: str | None = None
+    user_agent: str | None = None
 
 
 def safe_file_name(name: str | None) -> str:
@@ -91,12 +92,15 @@ def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml
     else:
         submission = Submission(form_id=form.id, instance_id=parsed.instance_id, created_at=now,
                                 submitter_app_user_id=submitter.app_user_id,
-                                submitter_staff_id=submitter.staff_id, device_id=submitter.device_id)
+                                submitter_staff_id=submitter.staff_id, device_id=submitter.device_id,
+                                user_agent=submitter.user_agent)
         db.session.add(submission)
     values = split_values(parsed.root, form_def.root_name, form_def.field_classes)
     version = SubmissionDef(submission=submission, form_id=form.id, form_def_id=form_def.id,
                             instance_id=parsed.instance_id, deprecated_id=parsed.deprecated_id,
                             xml=b"", xml_digest=digest, current=True, created_at=now,
+                            submitter_app_user_id=submitter.app_user_id, submitter_staff_id=submitter.staff_id,
+                            device_id=submitter.device_id, user_agent=submitter.user_agent,
                             values=values.clear,
                             index_values={path: sealing.blind_index(form.project_id, "linking", value.encode())
                                           for path, value in values.linking.items()})

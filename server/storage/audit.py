@@ -19,7 +19,7 @@ class AuditEntry(db.Model):
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     action: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), nullable=True)
-    target: Mapped[str | None] = mapped_column(String(300), nullable=True)   # ids only, never personal data
+    target: Mapped[str | None] = mapped_column(String(300), nullable=True, index=True)   # ids only, never personal data
     purpose: Mapped[str | None] = mapped_column(Text, nullable=True)        # stated for personal data access
     details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     prev_mac: Mapped[str] = mapped_column(String(64), nullable=False)

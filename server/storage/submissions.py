@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import db
@@ -25,6 +25,7 @@ class Submission(db.Model):
         UniqueConstraint("form_id", "instance_id"),
         CheckConstraint("review_state IN ('received', 'hasIssues', 'edited', 'approved', 'rejected')",
                         name="review_state"),
+        Index("ix_submissions_form_id_id", "form_id", "id"),  # newest-first pages of one form
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,6 +34,7 @@ class Submission(db.Model):
     submitter_app_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_users.id"), nullable=True)
     submitter_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
     device_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
     review_state: Mapped[str] = mapped_column(String(12), nullable=False, default="received")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), nullable=True)
@@ -64,6 +66,12 @@ class SubmissionDef(db.Model):
     # Blind indexes of linking identifiers (participant codes …): {path: keyed MAC}.
     index_values: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     current: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=True)
+    # Data-quality flags computed on arrival: [{"code": ..., "field": ..., "detail": ...}].
+    flags: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
+    submitter_app_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_users.id"), nullable=True)
+    submitter_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = created_at()
 
     submission: Mapped[Submission] = relationship(back_populates="versions")
@@ -85,3 +93,16 @@ class SubmissionAttachment(db.Model):
 
     submission_def: Mapped[SubmissionDef] = relationship(back_populates="attachments")
     blob: Mapped[Blob | None] = relationship(lazy="joined")
+
+
+class SubmissionComment(db.Model):
+    """A reviewer's note on a submission. Free text may name people, so the body is sealed."""
+
+    __tablename__ = "submission_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False,
+                                               index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = created_at()
