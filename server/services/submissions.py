@@ -20,7 +20,7 @@ from ..storage import db
 from ..storage.base import utcnow
 from ..storage.forms import Form, FormDef
 from ..storage.submissions import Submission, SubmissionAttachment, SubmissionDef
-from . import forms as form_service, sealing
+from . import forms as form_service, quality, sealing
 from .submission_xml import ParsedSubmission, attachment_names, parse_submission, split_values
 
 
@@ -102,6 +102,7 @@ def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml
                             submitter_app_user_id=submitter.app_user_id, submitter_staff_id=submitter.staff_id,
                             device_id=submitter.device_id, user_agent=submitter.user_agent,
                             values=values.clear,
+                            flags=quality.flags_for(form_def, values.clear, values.personal),
                             index_values={path: sealing.blind_index(form.project_id, "linking", value.encode())
                                           for path, value in values.linking.items()})
     db.session.add(version)
