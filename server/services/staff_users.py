@@ -28,6 +28,7 @@ PERMISSIONS = {
     "administrator": {"user.manage", "key.manage", "audit.read", "backup.manage", "project.create",
                       "project.manage", "project.read", "form.manage", "app_user.manage", "submission.read"},
     "data_manager": {"project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
+                     "submission.review",
                      "personal.read", "export.raw", "export.anonymized"},
     "verifier": {"project.read", "submission.read", "submission.review"},
     "analyst": {"project.read", "submission.read", "export.anonymized"},
