@@ -161,3 +161,63 @@ def undecryptable() -> Problem:
 
 def unknown() -> Problem:
     return Problem("500.1", "An unknown internal problem has occurred. Please try again later.")
+
+
+# ---- OData (codes and sentences as ODK Central's) ----------------------------------------------
+
+def unparseable_odata_expression(reason: str) -> Problem:
+    return Problem("400.18", f"The OData filter expression you provided could not be parsed: {reason}",
+                   {"reason": reason})
+
+
+def property_not_found(prop: str) -> Problem:
+    return Problem("400.23", f"Could not find a property named '{prop}'", {"property": prop})
+
+
+def unsupported_odata_select_field(prop: str) -> Problem:
+    return Problem("400.24", f"The given OData select property '{prop}' uses features not supported by this server.",
+                   {"property": prop})
+
+
+def odata_repeat_id_not_found() -> Problem:
+    return Problem("400.34", "Record associated with the provided $skiptoken not found.")
+
+
+def odata_invalid_skiptoken() -> Problem:
+    return Problem("400.35", "Invalid $skiptoken")
+
+
+def unacceptable_format(allowed: list[str]) -> Problem:
+    return Problem("406.1", f"Requested format not acceptable; this resource allows: {','.join(allowed)}.",
+                   {"allowed": allowed})
+
+
+def not_implemented(feature: str) -> Problem:
+    return Problem("501.1", f"The requested feature {feature} is not supported by this server.",
+                   {"feature": feature})
+
+
+def unsupported_odata_expression(at: int, kind: str, text: str) -> Problem:
+    return Problem("501.4", "The given OData filter expression uses features not supported by this server: "
+                   f"{kind} at {at} (\"{text}\")", {"at": at, "type": kind, "text": text})
+
+
+def unsupported_odata_field(text: str, at: int | None = None) -> Problem:
+    where = f" at {at}" if at is not None else ""
+    return Problem("501.5", "The given OData filter expression references fields not supported by this server: "
+                   f"{text}{where}", {"text": text, "at": at})
+
+
+def unsupported_odata_expand(text: str) -> Problem:
+    return Problem("501.6", f"The given OData expand expression is not supported by this server: \"{text}\". "
+                   "Currently, only \"$expand=*\" is supported.", {"text": text})
+
+
+def unsupported_odata_select_expand() -> Problem:
+    return Problem("501.11", "This server doesn't support $select query parameter with $expand.")
+
+
+def personal_field_filter(path: str) -> Problem:
+    """Sapat's own: personal answers are sealed at rest, so no query can look inside them."""
+    return Problem("400.60", f"The field {path} holds personal data, which is sealed at rest and cannot be "
+                   "filtered on. Filter on fields classified none or quasi_identifier.", {"field": path})
