@@ -11,7 +11,7 @@ from forms.errors import FormError
 from forms.instruments import library_forms
 from forms.keys import AnswerKey, check_answer_key, key_path, load_answer_key
 from forms.validation import validate_xform
-from forms.xforms import CompiledForm, FormInfo, inspect_xform, load_xform
+from forms.xforms import CompiledForm, FormInfo, inspect_xform, load_xform, set_version
 from forms.xlsforms import compile_xlsform
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "inspect_xform",
     "library_forms",
     "load_xform",
+    "set_version",
     "validate_xform",
 ]

@@ -14,7 +14,8 @@ from .. import problems
 from ..crypto import CryptoError
 from ..problems import Problem
 from ..storage import db, set_write_intent
-from . import openrosa, sessions, staff
+from .api import PURPOSE_HEADER
+from . import api, api_projects, api_submissions, openrosa, sessions, staff  # noqa: F401 (api_* add views to api.bp)
 
 log = logging.getLogger("sapat.http")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -25,6 +26,7 @@ AUDITED_READS = {"staff.submission", "staff.submission_attachment"}
 def register(app: Flask) -> None:
     app.register_blueprint(openrosa.bp)
     app.register_blueprint(sessions.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(staff.bp)
     app.before_request(_begin)
     app.after_request(_finish)
@@ -36,7 +38,9 @@ def register(app: Flask) -> None:
 
 
 def _begin() -> None:
-    set_write_intent(request.method in WRITES or request.endpoint in AUDITED_READS)
+    # An API read with a stated purpose may open personal data, and that read is audited (a write).
+    set_write_intent(request.method in WRITES or request.endpoint in AUDITED_READS
+                     or PURPOSE_HEADER in request.headers)
 
 
 def _finish(response: Response) -> Response:

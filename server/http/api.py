@@ -4,14 +4,17 @@ Authentication is a bearer token from ``POST /v1/sessions`` (as in ODK Central).
 Projects the user was not granted answer 404 exactly like projects that do not
 exist. Personal fields (every class but ``none`` and ``quasi_identifier``) are
 masked (``null``) unless the user's role may read personal data *and* the request
-states why in the ``X-Sapat-Purpose`` header; each such read is audited.
+states why in the ``X-Sapat-Purpose`` header (percent-encoded UTF-8, since headers are
+Latin-1); each such read is audited.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timezone
+from urllib.parse import unquote
 
-from flask import Response, g, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 from .. import problems
 from ..services import audit, forms as form_service, projects, staff_users
@@ -19,6 +22,8 @@ from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.users import StaffUser
 from .sessions import bearer_user
+
+bp = Blueprint("api", __name__)  # views in api_projects.py and api_submissions.py
 
 PURPOSE_HEADER = "X-Sapat-Purpose"
 MIN_PURPOSE = 10
@@ -49,7 +54,7 @@ def personal_allowed(project: Project, target: str) -> bool:
     user = bearer_user()
     if user is None or not staff_users.can(user, "personal.read"):
         return False
-    purpose = (request.headers.get(PURPOSE_HEADER) or "").strip()
+    purpose = unquote(request.headers.get(PURPOSE_HEADER) or "").strip()  # percent-encoded UTF-8 allowed
     if len(purpose) < MIN_PURPOSE:
         return False
     if not g.get("sapat_personal_audited"):
@@ -103,6 +108,19 @@ def json_body() -> dict:
     if not isinstance(body, dict):
         raise problems.unparseable("json", "expected a JSON object")
     return body
+
+
+def iso(moment) -> str | None:
+    """A stored time as Central writes it (SQLite hands back naive UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def success() -> Response:
+    return jsonify({"success": True})
 
 
 def stream_json_array(items: Iterable[dict], total: int | None = None) -> Response:

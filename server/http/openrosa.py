@@ -26,12 +26,17 @@ XML = "text/xml; charset=utf-8"
 RESPONSE_NS = "http://openrosa.org/http/response"
 
 
-def _route(rule: str, methods=("GET",)):
-    """Register a view on both the key-in-path and the ``?st=`` form of a URL."""
+def _route(rule: str, methods=("GET",), with_st: bool = True):
+    """Register a view on the key-in-path and (``with_st``) the ``?st=`` form of a URL.
+
+    Form and media downloads have no ``?st=`` form: there the bare path is the staff API's
+    (``/v1/projects/{id}/forms/{id}.xml``), and the form list advertises the key-in-path URLs.
+    """
     def decorate(view):
         bp.add_url_rule(f"/v1/key/<token>/projects/<int:project_id>{rule}", view.__name__, view, methods=methods)
-        bp.add_url_rule(f"/v1/projects/<int:project_id>{rule}", view.__name__ + "_st", view, methods=methods,
-                        defaults={"token": None})
+        if with_st:
+            bp.add_url_rule(f"/v1/projects/<int:project_id>{rule}", view.__name__ + "_st", view, methods=methods,
+                            defaults={"token": None})
         return view
     return decorate
 
@@ -112,7 +117,7 @@ def _form_list_item(form: Form, base: str) -> str:
             f"<downloadUrl>{escape(base)}/forms/{url_id}.xml</downloadUrl>{manifest}</xform>")
 
 
-@_route("/forms/<xml_form_id>.xml")
+@_route("/forms/<xml_form_id>.xml", with_st=False)
 def form_xml(project_id: int, token: str | None, xml_form_id: str):
     user = _app_user(token, project_id)
     form = _assigned_form(user, xml_form_id)
@@ -134,7 +139,7 @@ def form_manifest(project_id: int, token: str | None, xml_form_id: str):
     return Response(body, content_type=XML)
 
 
-@_route("/forms/<xml_form_id>/attachments/<name>")
+@_route("/forms/<xml_form_id>/attachments/<name>", with_st=False)
 def form_media(project_id: int, token: str | None, xml_form_id: str, name: str):
     user = _app_user(token, project_id)
     form = _assigned_form(user, xml_form_id)

@@ -55,6 +55,31 @@ def assign_forms(user: AppUser, forms: list[Form]) -> None:
     db.session.flush()
 
 
+def assign_form(user: AppUser, form: Form, actor: audit.Actor = audit.SYSTEM) -> None:
+    """Central's ``POST …/assignments/2/{actorId}``: one more form for this app user (idempotent)."""
+    if form.project_id != user.project_id:
+        raise problems.not_found()
+    if form.id not in assigned_form_ids(user):
+        db.session.add(AppUserForm(app_user_id=user.id, form_id=form.id))
+        audit.record("app_user.assign", actor, project_id=user.project_id, target=f"app_user:{user.id}",
+                     form=form.xml_form_id)
+        db.session.flush()
+
+
+def unassign_form(user: AppUser, form: Form, actor: audit.Actor = audit.SYSTEM) -> None:
+    deleted = db.session.execute(delete(AppUserForm).where(AppUserForm.app_user_id == user.id,
+                                                           AppUserForm.form_id == form.id)).rowcount
+    if not deleted:
+        raise problems.not_found()
+    audit.record("app_user.unassign", actor, project_id=user.project_id, target=f"app_user:{user.id}",
+                 form=form.xml_form_id)
+
+
+def form_assignees(form: Form) -> list[int]:
+    return list(db.session.scalars(select(AppUserForm.app_user_id).where(AppUserForm.form_id == form.id)
+                                   .order_by(AppUserForm.app_user_id)))
+
+
 def assigned_form_ids(user: AppUser) -> set[int]:
     return set(db.session.scalars(select(AppUserForm.form_id).where(AppUserForm.app_user_id == user.id)))
 

@@ -74,10 +74,62 @@ def _create_attachments(project_id: int, draft: FormDef, names, generated: dict,
         draft.attachments.append(FormAttachment(name=name, blob_id=blob_id, updated_at=utcnow()))
 
 
-def publish(form: Form, actor: audit.Actor = audit.SYSTEM) -> FormDef:
+def create_form(project: Project, data: bytes, filename: str, publish_now: bool,
+                actor: audit.Actor = audit.SYSTEM) -> Form:
+    """A new form (Central's ``POST …/forms``): refused if the project has the form id already."""
+    compiled = compile_upload(data, filename)
+    if db.session.scalar(select(Form.id).where(Form.project_id == project.id,
+                                               Form.xml_form_id == compiled.info.form_id)):
+        raise problems.uniqueness_violation("xmlFormId, projectId", f"{compiled.info.form_id}, {project.id}")
+    draft = create_draft(project, data, filename, compiled)
+    form = db.session.get(Form, draft.form_id)
+    if publish_now:
+        publish(form, actor)
+    return form
+
+
+def new_draft(form: Form, data: bytes | None, filename: str) -> FormDef:
+    """A draft from an upload, or (without one) a copy of the published version, as Central makes it."""
+    project = db.session.get(Project, form.project_id)
+    if data:
+        compiled = compile_upload(data, filename)
+        if compiled.info.form_id != form.xml_form_id:
+            raise problems.unexpected_value("xmlFormId", compiled.info.form_id,
+                                            f"the draft must keep the form's id {form.xml_form_id}")
+        return create_draft(project, data, filename, compiled)
+    current = form.current_def
+    if current is None:
+        raise problems.no_draft(form.xml_form_id)
+    draft = FormDef(form_id=form.id, version=current.version, title=current.title, xml=current.xml,
+                    md5=current.md5, root_name=current.root_name, binary_paths=list(current.binary_paths),
+                    languages=list(current.languages), field_classes=dict(current.field_classes),
+                    source_blob_id=current.source_blob_id, source_name=current.source_name)
+    db.session.add(draft)
+    db.session.flush()
+    _create_attachments(project.id, draft, [a.name for a in current.attachments], {}, previous=current)
+    form.draft_def_id = draft.id
+    db.session.flush()
+    return draft
+
+
+def discard_draft(form: Form) -> None:
+    if form.draft_def is None:
+        raise problems.not_found()
+    form.draft_def_id = None
+    db.session.flush()
+
+
+def publish(form: Form, actor: audit.Actor = audit.SYSTEM, version: str | None = None) -> FormDef:
+    """Publish the draft; ``version`` renames its version in the XForm first (Central's ``?version=``)."""
     draft = form.draft_def
     if draft is None:
         raise problems.no_draft(form.xml_form_id)
+    if version is not None and version != draft.version:
+        try:
+            draft.xml = instruments.set_version(draft.xml, version)
+        except instruments.FormError as err:
+            raise problems.xlsform_not_valid([], err.message) from None
+        draft.version, draft.md5 = version, hashlib.md5(draft.xml).hexdigest()
     missing = [a.name for a in draft.attachments if a.blob_id is None]
     if missing:
         raise problems.missing_form_media(missing)
@@ -140,6 +192,13 @@ def get_form_by_id(project: Project, form_id: int) -> Form:
     if form is None or form.project_id != project.id:
         raise problems.not_found()
     return form
+
+
+def published_defs(form: Form) -> list[FormDef]:
+    """Every version ever published, newest first."""
+    return list(db.session.scalars(select(FormDef).where(FormDef.form_id == form.id,
+                                                         FormDef.published_at.is_not(None))
+                                   .order_by(FormDef.published_at.desc(), FormDef.id.desc())))
 
 
 def published_def(form: Form, version: str) -> FormDef:

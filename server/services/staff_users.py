@@ -26,10 +26,11 @@ MIN_PASSWORD = 10
 # viewers see reports and handover packages. Every endpoint and command checks a verb.
 PERMISSIONS = {
     "administrator": {"user.manage", "key.manage", "audit.read", "backup.manage", "project.create",
-                      "project.manage", "project.read", "form.manage", "app_user.manage", "submission.read"},
+                      "project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
+                      "submission.create"},
     "data_manager": {"project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
-                     "submission.review",
-                     "personal.read", "export.raw", "export.anonymized"},
+                     "submission.create", "submission.review", "personal.read", "export.raw",
+                     "export.anonymized"},
     "verifier": {"project.read", "submission.read", "submission.review"},
     "analyst": {"project.read", "submission.read", "export.anonymized"},
     "department_viewer": {"project.read", "report.read"},

@@ -71,7 +71,7 @@ def ingest(form_lookup, xml: bytes, files: list[IncomingFile], submitter: Submit
                 raise
     if not sealing.same_digest(digest, existing.xml_digest):
         raise problems.instance_id_conflict() if parsed.deprecated_id else problems.xml_conflict()
-    _store_files(existing, files)
+    attach_files(existing, files)
     return existing, False
 
 
@@ -112,7 +112,7 @@ def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml
     for name in attachment_names(parsed.root, form_def.root_name, form_def.binary_paths):
         version.attachments.append(SubmissionAttachment(name=name, blob_id=carried.get(name)))
     db.session.flush()
-    _store_files(version, files)
+    attach_files(version, files)
     return version
 
 
@@ -136,7 +136,7 @@ def personal_values(version: SubmissionDef) -> dict[str, str]:
     return json.loads(sealing.open_value("submission_defs", "sealed_values", version.id, version.sealed_values))
 
 
-def _store_files(version: SubmissionDef, files: list[IncomingFile]) -> None:
+def attach_files(version: SubmissionDef, files: list[IncomingFile]) -> None:
     """Attach the posted files the XML names; a file it does not name is refused."""
     by_name = {a.name: a for a in version.attachments}
     for incoming in files:
