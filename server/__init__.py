@@ -39,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     app.extensions["sapat_blobs"] = BlobStore(instance / "blobs")
 
-    from . import http
+    from . import http, scheduler
     http.register(app)
+    scheduler.init_app(app)
     return app

@@ -69,6 +69,8 @@ def copy_project(source: Endpoint, target: Endpoint, cursors: CursorStore, forms
     except LinkDown as err:
         result.link_down = True
         result.fail(None, "link", str(err))
+    except SyncError as err:  # the list of forms itself could not be read
+        result.fail(None, "forms", str(err))
     return result
 
 

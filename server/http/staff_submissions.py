@@ -1,4 +1,4 @@
-"""Staff pages of one form: its published versions, its submissions, one submission and its files."""
+"""Staff pages of one submission and its files (the form's table is in ``staff_review``)."""
 from __future__ import annotations
 
 import time
@@ -11,24 +11,7 @@ from ..services import forms as form_service
 from ..services import submissions as submission_service
 from .downloads import file_response
 from .staff import actor, bp, page, render, signed_in_user, staff_project
-
-PAGE_SIZE = 50
-
-
-@bp.get("/projects/<int:project_id>/forms/<xml_form_id>")
-@page("submission.read")
-def form(project_id: int, xml_form_id: str):
-    """Versions, then the submissions newest first, ``PAGE_SIZE`` to a page (``?page=``, from 1)."""
-    g.page_url = url_for("staff.form", project_id=project_id, xml_form_id=xml_form_id)
-    project = staff_project(project_id)
-    the_form = form_service.get_form(project, xml_form_id)
-    total = submission_service.count_submissions(the_form)
-    pages = max(1, -(-total // PAGE_SIZE))
-    number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    rows = overview.submission_rows(the_form, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
-    return render("form.html", project=project, form=the_form, versions=overview.published_versions(the_form),
-                  rows=rows, total=total, page=number, pages=pages)
-
+from .staff_review import review_context
 
 GRANT_SECONDS = 15 * 60
 MIN_PURPOSE = 10
@@ -66,7 +49,7 @@ def submission(project_id: int, xml_form_id: str, instance_id: str):
         fields = overview.clear_fields(version)
     return render("submission.html", project=project, form=the_form, submission=record, version=version,
                   fields=fields, personal_purpose=purpose, submitter_kind=kind, submitter_name=name,
-                  may_see_personal=staff_users.can(signed_in_user(), "personal.read"))
+                  may_see_personal=staff_users.can(signed_in_user(), "personal.read"), **review_context(record))
 
 
 @bp.post("/projects/<int:project_id>/forms/<xml_form_id>/submissions/<instance_id>/personal")
