@@ -164,8 +164,10 @@ def list_comments(project_id: int, xml_form_id: str, instance_id: str):
 def add_comment(project_id: int, xml_form_id: str, instance_id: str):
     project, _, submission = _submission(project_id, xml_form_id, instance_id, "submission.review")
     body = json_body().get("body")
-    if not isinstance(body, str):
+    if body is None:
         raise problems.missing_parameter("body")
+    if not isinstance(body, str):
+        raise problems.invalid_data("body", "expected text")
     return jsonify(comment_json(review.add_comment(submission, body, api_actor(), project.id)))
 
 
