@@ -73,7 +73,7 @@ def _progress(xml_form_id: str, done: int, total: int) -> None:
 
 @sync_group.command("pull")
 @_options("--from")
-@in_app("form.manage")
+@in_app("submission.create")
 def sync_pull(op: Operator, **options):
     """Copy forms and submissions (versions, files, review states) from another server into a local project."""
     _run(op, "pull", **options)

@@ -72,10 +72,13 @@ class CentralEndpoint:
         return [item["version"] for item in sorted(found, key=lambda item: parse_time(item["publishedAt"]))]
 
     def get_form_version(self, xml_form_id: str, version: str) -> FormVersion:
-        base = f"{self._form(xml_form_id)}/versions/{self._quote(version) or '___'}"
-        xml = self._request("GET", f"{base}.xml").content
-        media = {item["name"]: self._request("GET", f"{base}/attachments/{self._quote(item['name'])}").content
-                 for item in self._json("GET", f"{base}/attachments") if item.get("exists")}
+        form = self._form(xml_form_id)
+        versioned = f"{form}/versions/{self._quote(version) or '___'}"
+        xml = self._request("GET", f"{versioned}.xml").content
+        # The current version's media are the form's own (the same files Central serves under /versions/…).
+        media_base = form if self._json("GET", form)["version"] == version else versioned
+        media = {item["name"]: self._request("GET", f"{media_base}/attachments/{self._quote(item['name'])}").content
+                 for item in self._json("GET", f"{media_base}/attachments") if item.get("exists")}
         return FormVersion(xml_form_id, version, xml, media)
 
     def create_form_version(self, form: FormVersion) -> None:
@@ -93,9 +96,11 @@ class CentralEndpoint:
     # ---- submissions ----------------------------------------------------------------------------
 
     def list_submissions(self, xml_form_id: str, after: tuple[datetime, str] | None) -> list[SubmissionRef]:
-        listed = self._call(self.client.submissions.list, form_id=xml_form_id, project_id=self.project_id)
-        refs = [SubmissionRef(item.instanceId, parse_time(item.updatedAt or item.createdAt),
-                              item.reviewState or RECEIVED) for item in listed]
+        # The JSON rather than pyodk's Submission model: a Sapat may list submitterId null (a submission a
+        # scheduled pull brought in has no submitting user), which that model refuses.
+        listed = self._json("GET", f"{self._form(xml_form_id)}/submissions")
+        refs = [SubmissionRef(item["instanceId"], parse_time(item["updatedAt"] or item["createdAt"]),
+                              item["reviewState"] or RECEIVED) for item in listed]
         return sorted((ref for ref in refs if after is None or ref.key > after), key=lambda ref: ref.key)
 
     def list_versions(self, xml_form_id: str, instance_id: str) -> list[VersionRef]:
@@ -128,9 +133,7 @@ class CentralEndpoint:
                       data=data, headers={"Content-Type": _content_type(name)})
 
     def get_review_state(self, xml_form_id: str, instance_id: str) -> str:
-        found = self._call(self.client.submissions.get, instance_id=instance_id, form_id=xml_form_id,
-                           project_id=self.project_id)
-        return found.reviewState or RECEIVED
+        return self._json("GET", self._submission(xml_form_id, instance_id))["reviewState"] or RECEIVED
 
     def set_review_state(self, xml_form_id: str, instance_id: str, state: str) -> None:
         self._call(self.client.submissions.review, instance_id=instance_id, review_state=state,
