@@ -92,7 +92,7 @@ def test_bad_submissions_are_refused_with_central_codes(api, world):
     stranger, _ = submission_xml("photos", deprecated_id="uuid:someone-else")
     problem(http.put(f"{submissions}/{instance_id}", data=stranger, headers=XML, timeout=30), 400.8)
     problem(http.post(f"{submissions}/{instance_id}/attachments/other.jpg", data=b"JPEG", timeout=30), 400.8)
-    problem(http.post(f"{submissions}/{instance_id}/attachments/..", data=b"JPEG", timeout=30), 400.8)
+    problem(http.post(f"{submissions}/{instance_id}/attachments/a%5Cb.jpg", data=b"JPEG", timeout=30), 400.8)
     assert database_rows(world) == before
 
 
