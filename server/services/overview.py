@@ -7,10 +7,11 @@ in a few statements instead of one per row, and never write.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import fromstring
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 
 from .. import problems
 from ..storage import db
@@ -19,6 +20,7 @@ from ..storage.projects import Project
 from ..storage.submissions import Submission, SubmissionAttachment, SubmissionDef
 from ..storage.users import AppUser, AppUserForm, StaffUser
 from . import forms as form_service
+from . import sealing
 from . import submissions as submission_service
 from .submission_xml import local
 
@@ -66,27 +68,88 @@ def assigned_forms(project: Project) -> dict[int, list[str]]:
     return result
 
 
-def submission_rows(form: Form, limit: int, offset: int) -> list[SubmissionRow]:
-    """One page of the form's submissions, newest first, with their current version's file counts."""
-    page = submission_service.list_submissions(form, limit=limit, offset=offset)
+@dataclass(frozen=True)
+class SubmissionFilter:
+    """What the staff form page narrows a form's submissions to; empty fields filter nothing."""
+    states: tuple[str, ...] = ()
+    flagged: bool | None = None
+    school: str = ""            # a school code, matched by the blind index of the form's SCHOOL_FIELD
+    field: str = ""             # an instance path among clear_filter_fields(form)
+    value: str = ""             # what that field must equal
+    since: date | None = None   # received on or after this day (UTC)
+    until: date | None = None   # received on or before this day (UTC)
+
+
+# The conventional field names the filters look for (forms/README.md): the school code is a linking
+# identifier (sealed, matched by its blind index); strata (region, school type, language …) are clear.
+SCHOOL_FIELD = "school_code"
+STRATUM_CLASSES = {"quasi_identifier"}
+
+
+def school_paths(form: Form) -> list[str]:
+    """Instance paths of the school code in any published version of the form (blind-indexed)."""
+    return sorted({path for classes in _published_classes(form) for path, kind in classes.items()
+                   if path.rsplit("/", 1)[-1] == SCHOOL_FIELD and kind == "linking_identifier"})
+
+
+def clear_filter_fields(form: Form) -> list[str]:
+    """Stratum-like fields stored in clear (class quasi_identifier) in any published version, not timestamps."""
+    skip = {"start", "end", "today"}
+    return sorted({path for classes in _published_classes(form) for path, kind in classes.items()
+                   if kind in STRATUM_CLASSES and path.rsplit("/", 1)[-1] not in skip and "/meta/" not in path})
+
+
+def _published_classes(form: Form) -> list[dict]:
+    return list(db.session.scalars(select(FormDef.field_classes).where(FormDef.form_id == form.id,
+                                                                       FormDef.published_at.is_not(None))))
+
+
+def _filtered(form: Form, filters: SubmissionFilter):
+    """The form's submissions joined to their current version, narrowed by ``filters`` (SQLite and PostgreSQL)."""
+    query = (select(Submission, SubmissionDef)
+             .join(SubmissionDef, (SubmissionDef.submission_id == Submission.id) & SubmissionDef.current.is_(True))
+             .where(Submission.form_id == form.id))
+    if filters.states:
+        query = query.where(Submission.review_state.in_(filters.states))
+    if filters.flagged is not None:
+        count = func.json_array_length(SubmissionDef.flags)
+        query = query.where(count > 0 if filters.flagged else count == 0)
+    if filters.school:
+        digest = sealing.blind_index(form.project_id, "linking", filters.school.encode())
+        query = query.where(or_(false(), *[SubmissionDef.index_values[path].as_string() == digest
+                                           for path in school_paths(form)]))
+    if filters.field:
+        query = query.where(SubmissionDef.values[filters.field].as_string() == filters.value)
+    if filters.since:
+        query = query.where(Submission.created_at >= _midnight(filters.since))
+    if filters.until:
+        query = query.where(Submission.created_at < _midnight(filters.until + timedelta(days=1)))
+    return query
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def count_rows(form: Form, filters: SubmissionFilter) -> int:
+    return db.session.scalar(select(func.count()).select_from(_filtered(form, filters).subquery()))
+
+
+def submission_rows(form: Form, filters: SubmissionFilter, limit: int, offset: int) -> list[SubmissionRow]:
+    """One page of the form's submissions that pass ``filters``, newest first, with file counts."""
+    page = db.session.execute(_filtered(form, filters).order_by(Submission.created_at.desc(), Submission.id.desc())
+                              .limit(limit).offset(offset)).all()
     if not page:
         return []
-    ids = [s.id for s in page]
-    current = {v.submission_id: v for v in db.session.scalars(
-        select(SubmissionDef).where(SubmissionDef.submission_id.in_(ids), SubmissionDef.current.is_(True)))}
-    counts = _attachment_counts([v.id for v in current.values()])
-    app_names = _names(AppUser, {s.submitter_app_user_id for s in page} - {None})
-    staff_names = _names(StaffUser, {s.submitter_staff_id for s in page} - {None})
-    rows = []
-    for submission in page:
-        version = current.get(submission.id) or submission_service.current_version(submission)
-        present, expected = counts.get(version.id, (0, 0))
-        rows.append(SubmissionRow(submission, version, present, expected,
-                                  *_submitter(submission, app_names, staff_names)))
-    return rows
+    counts = _attachment_counts([version.id for _, version in page])
+    app_names = _names(AppUser, {s.submitter_app_user_id for s, _ in page} - {None})
+    staff_names = _names(StaffUser, {s.submitter_staff_id for s, _ in page} - {None})
+    return [SubmissionRow(submission, version, *counts.get(version.id, (0, 0)),
+                          *_submitter(submission, app_names, staff_names)) for submission, version in page]
 
 
-def _submitter(submission: Submission, app_names: dict, staff_names: dict) -> tuple[str | None, str | None]:
+def _submitter(submission: Submission | SubmissionDef, app_names: dict,
+               staff_names: dict) -> tuple[str | None, str | None]:
     if submission.submitter_app_user_id is not None:
         return "app_user", app_names.get(submission.submitter_app_user_id)
     if submission.submitter_staff_id is not None:
@@ -114,6 +177,26 @@ def submitter_of(submission: Submission) -> tuple[str | None, str | None]:
     """Who sent the submission: ("app_user" | "staff" | None, display name)."""
     return _submitter(submission, _names(AppUser, {submission.submitter_app_user_id} - {None}),
                       _names(StaffUser, {submission.submitter_staff_id} - {None}))
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: SubmissionDef
+    submitter_kind: str | None
+    submitter_name: str | None
+
+
+def version_history(submission: Submission) -> list[VersionRow]:
+    """Every version of the submission (the first and each edit), newest first, with who sent it."""
+    versions = list(reversed(submission.versions))
+    app_names = _names(AppUser, {v.submitter_app_user_id for v in versions} - {None})
+    staff_names = _names(StaffUser, {v.submitter_staff_id for v in versions} - {None})
+    return [VersionRow(v, *_submitter(v, app_names, staff_names)) for v in versions]
+
+
+def staff_display_names(ids) -> dict[int, str]:
+    """Display names of staff users (authors of comments and reviews)."""
+    return _names(StaffUser, set(ids) - {None})
 
 
 def find_version(submission: Submission, instance_id: str | None) -> SubmissionDef:

@@ -5,16 +5,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import problems
 from ..storage import db
 from ..storage.audit import AuditEntry
 from ..storage.base import utcnow
-from ..storage.submissions import REVIEW_STATES, Submission, SubmissionComment
+from ..storage.forms import Form
+from ..storage.submissions import REVIEW_STATES, Submission, SubmissionComment, SubmissionDef
 from . import audit, sealing
 
 MAX_COMMENT = 10_000
+MAX_BULK = 500
+# States a quality flag may turn into hasIssues: nobody has decided about these yet.
+UNDECIDED = ("received", "edited")
 
 
 def set_review_state(submission: Submission, state: str, actor: audit.Actor, project_id: int) -> Submission:
@@ -35,6 +39,29 @@ def set_review_states(submissions: Iterable[Submission], state: str, actor: audi
         set_review_state(submission, state, actor, project_id)
         count += 1
     return count
+
+
+def submissions_of(form: Form, ids: Iterable[int]) -> list[Submission]:
+    """The form's submissions with these ids; one that is not the form's makes the whole request 404."""
+    wanted = set(ids)
+    if not wanted:
+        raise problems.invalid_data("submissions", "select at least one submission")
+    if len(wanted) > MAX_BULK:
+        raise problems.invalid_data("submissions", f"at most {MAX_BULK} submissions at a time")
+    found = list(db.session.scalars(select(Submission).where(Submission.form_id == form.id,
+                                                             Submission.id.in_(wanted)).order_by(Submission.id)))
+    if len(found) != len(wanted):
+        raise problems.not_found()
+    return found
+
+
+def flagged_candidates(form: Form) -> list[Submission]:
+    """Undecided submissions whose current version carries quality flags: candidates for hasIssues."""
+    return list(db.session.scalars(
+        select(Submission).join(SubmissionDef, (SubmissionDef.submission_id == Submission.id)
+                                & SubmissionDef.current.is_(True))
+        .where(Submission.form_id == form.id, Submission.review_state.in_(UNDECIDED),
+               func.json_array_length(SubmissionDef.flags) > 0).order_by(Submission.id)))
 
 
 @dataclass(frozen=True)

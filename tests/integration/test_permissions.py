@@ -69,6 +69,10 @@ ROUTES = {
     "staff.submission": Route("GET", "submission.read", (200,)),
     "staff.reveal_personal": Route("POST", "personal.read", (303,), {"purpose": "Сверка с ведомостью школы"}),
     "staff.submission_attachment": Route("GET", "personal.read", (400,)),      # no purpose stated yet: 400.30
+    "staff.bulk_review": Route("POST", "submission.review", (400,), {"state": "approved"}),  # none ticked: 400.11
+    "staff.review_flagged": Route("POST", "submission.review", (303,)),
+    "staff.review_submission": Route("POST", "submission.review", (303,), {"state": "approved"}),
+    "staff.comment_submission": Route("POST", "submission.review", (303,), {"body": "Сверено с ведомостью"}),
     "sessions.create_session": Route("POST", PUBLIC, (200,)),                  # the client's own credentials
     "sessions.delete_session": Route("DELETE", AUTHENTICATED, (200,)),         # a spare token of the client
     "sessions.current_user": Route("GET", AUTHENTICATED, (200,)),
