@@ -15,7 +15,7 @@ from ..crypto import CryptoError
 from ..problems import Problem
 from ..storage import db, set_write_intent
 from .api import PURPOSE_HEADER
-from . import api, api_projects, api_submissions, openrosa, sessions, staff  # noqa: F401 (api_* add views to api.bp)
+from . import api, api_projects, api_submissions, odata, openrosa, sessions, staff  # noqa: F401 (api_* add views to api.bp)
 
 log = logging.getLogger("sapat.http")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(openrosa.bp)
     app.register_blueprint(sessions.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(odata.bp)
     app.register_blueprint(staff.bp)
     app.before_request(_begin)
     app.after_request(_finish)
