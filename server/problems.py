@@ -219,5 +219,5 @@ def unsupported_odata_select_expand() -> Problem:
 
 def personal_field_filter(path: str) -> Problem:
     """Sapat's own: personal answers are sealed at rest, so no query can look inside them."""
-    return Problem("400.60", f"The field {path} holds personal data, which is sealed at rest and cannot be "
+    return Problem("400.61", f"The field {path} holds personal data, which is sealed at rest and cannot be "
                    "filtered on. Filter on fields classified none or quasi_identifier.", {"field": path})
