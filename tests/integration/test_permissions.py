@@ -124,6 +124,11 @@ ROUTES = {
     "api.upload_attachment": Route("POST", "submission.create", (400,), values={"name": "other_name"}),
     "api.review_submission": Route("PATCH", "submission.review", (400,)),
     "api.add_comment": Route("POST", "submission.review", (400,)),
+    "odata.service_document": Route("GET", "submission.read", (200,)),
+    "odata.metadata": Route("GET", "submission.read", (200,)),
+    "odata.table": Route("GET", "submission.read", (404,), values={"subpath": "xml_form_id"}),  # no such table
+    "odata.submissions_csv_zip": Route("GET", "submission.read", (200,)),
+    "odata.submissions_csv": Route("GET", "submission.read", (200,)),
 }
 # Reads first, then writes; signing out last, as it ends the session the others use.
 ORDER = sorted(ROUTES, key=lambda e: (ROUTES[e].method not in SAFE, e == "staff.logout"))
