@@ -1,7 +1,8 @@
 """``sapat sync pull | push | status``: copying to and from another Central-compatible server.
 
 The remote account is named by ``--user`` or ``SAPAT_SYNC_USER``; its password comes
-from ``SAPAT_SYNC_PASSWORD`` or is asked for without echo, never from the command line.
+from ``SAPAT_SYNC_PASSWORD``, standard input (``--password-stdin``) or is asked for
+without echo, never from the command line.
 Progress goes to standard error, the summary to standard output; the exit status is 1
 when anything could not be copied (run the same command again: it resumes).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 
 import click
 
@@ -36,20 +38,24 @@ def _options(direction_flag: str):
             click.option("--forms", "form_ids", default="", help="Comma-separated xmlFormIds (default: all)."),
             click.option("--user", "username", default=None, help="Account on the other server "
                                                                   "(default: $SAPAT_SYNC_USER)."),
+            click.option("--password-stdin", is_flag=True, help="Read that account's password from standard "
+                                                                "input (default: $SAPAT_SYNC_PASSWORD, or ask)."),
         ]):
             func = option(func)
         return func
     return decorate
 
 
-def _run(op: Operator, direction: str, remote, project_ref, remote_project, form_ids, username) -> None:
+def _run(op: Operator, direction: str, remote, project_ref, remote_project, form_ids, username,
+         password_stdin) -> None:
     project = op.project(project_ref)
     try:
         url = remote_url(remote)
     except ValueError as err:
         raise click.ClickException(str(err)) from None
     username = username or os.environ.get("SAPAT_SYNC_USER") or click.prompt(f"Account on {url}")
-    password = os.environ.get("SAPAT_SYNC_PASSWORD") or getpass.getpass(f"Password for {username} on {url}: ")
+    password = (sys.stdin.readline().rstrip("\n") if password_stdin else os.environ.get("SAPAT_SYNC_PASSWORD")
+                or getpass.getpass(f"Password for {username} on {url}: "))
     link = sync_local.Link(direction, url, remote_project or project.id, username,
                            tuple(f.strip() for f in form_ids.split(",") if f.strip()))
     db.session.commit()  # end the sign-in transaction: the copy commits step by step
@@ -73,7 +79,7 @@ def _progress(xml_form_id: str, done: int, total: int) -> None:
 
 @sync_group.command("pull")
 @_options("--from")
-@in_app("submission.create")
+@in_app("form.manage")
 def sync_pull(op: Operator, **options):
     """Copy forms and submissions (versions, files, review states) from another server into a local project."""
     _run(op, "pull", **options)

@@ -150,10 +150,10 @@ class CentralEndpoint:
     def _quote(self, value: str) -> str:
         return self.client.session.urlquote(value)
 
-    def _call(self, method, **kwargs):
+    def _call(self, func, **kwargs):
         """A pyodk service call (or any request: signing in happens on the first), failures as sync errors."""
         try:
-            return method(**kwargs)
+            return func(**kwargs)
         except UNREACHABLE as err:
             raise LinkDown(f"the server could not be reached ({type(err).__name__})") from None
         except PyODKError as err:

@@ -252,8 +252,10 @@ def claim_run(project_id: int, link: Link, trigger: str) -> int | None:
         run = SyncRun(project_id=project_id, direction=link.direction, remote=link.remote, trigger=trigger,
                       status="running", counts={}, failures=[], started_at=now)
         db.session.add(run)
+        db.session.flush()
+        run_id = run.id  # read before the commit: afterwards it would open a new transaction (and lock)
         db.session.commit()
-        return run.id
+        return run_id
 
 
 def finish_run(run_id: int, result: Result, actor: audit.Actor) -> None:

@@ -57,6 +57,7 @@ ROUTES = {
     "staff.projects": Route("GET", "project.read", (200,)),
     "staff.create_project": Route("POST", "project.create", (303,), {"name": "Новый", "year": "2026", "stage": "main"}),
     "staff.project": Route("GET", "project.read", (200,)),
+    "staff.project_sync": Route("GET", "project.read", (200,)),
     "staff.upload_form": Route("POST", "form.manage", (400,)),                  # no file chosen: 400.7
     "staff.upload_media": Route("POST", "form.manage", (400,), {"name": "logo.png"}),  # no file: 400.7
     "staff.publish_form": Route("POST", "form.manage", (409,)),                 # no draft: 409.15
@@ -407,6 +408,14 @@ COMMANDS = {
     ("audit", "verify"): Command("audit.read", ("audit", "verify"), "analyst", "administrator", "audit log intact"),
     ("audit", "list"): Command("audit.read", ("audit", "list"), "verifier"),
     ("backup",): Command("backup.manage", ("backup",), "data_manager", "administrator", "backup written"),
+    # Syncing the project with itself through the live server: nothing to copy, but every step runs.
+    ("sync", "pull"): Command("form.manage", ("sync", "pull", "--from", "{remote}", "--project", "{project}",
+                                              "--user", "administrator@example.kg", "--password-stdin"),
+                              "verifier", "administrator", ": ok (", stdin=PASSWORD + "\n"),
+    ("sync", "push"): Command("personal.read", ("sync", "push", "--to", "{remote}", "--project", "{project}",
+                                                "--user", "data_manager@example.kg", "--password-stdin"),
+                              "administrator", "data_manager", ": ok (", stdin=PASSWORD + "\n"),
+    ("sync", "status"): Command("project.read", ("sync", "status", "--project", "{project}"), None),
 }
 
 
@@ -424,7 +433,7 @@ def cli_commands(group: click.Group = sapat_cli, prefix: tuple = ()) -> dict[tup
 
 
 @pytest.fixture
-def cli_scene(world, tmp_path) -> dict:
+def cli_scene(world, tmp_path, live_server) -> dict:
     project_id = world.project("Цикл 2026")
     for role in ROLES:
         user_id = world.admin(f"{role}@example.kg", PASSWORD, role)
@@ -434,7 +443,7 @@ def cli_scene(world, tmp_path) -> dict:
     world.publish(project_id, photo_form())
     xlsform = tmp_path / "simple.xlsx"
     xlsform.write_bytes(simple_form())
-    return {"project": str(project_id), "xlsform": str(xlsform)}
+    return {"project": str(project_id), "xlsform": str(xlsform), "remote": live_server}
 
 
 def sapat(app, database_url: str, args, role: str) -> subprocess.Popen:
