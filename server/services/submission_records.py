@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from forms.schema import REPEAT, Field, FormSchema, form_schema
-from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy import String, and_, cast, func, null, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from .. import problems
@@ -86,7 +86,7 @@ SYSTEM_COLUMNS = {
     "__system/submitterId": Column(submitter_column(), "text"),
     "__system/reviewState": Column(func.nullif(Submission.review_state, "received"), "text"),
     "__system/deviceId": Column(Submission.device_id, "text"),
-    "__system/deletedAt": Column(literal(None, Submission.created_at.type), "timestamp"),
+    "__system/deletedAt": Column(cast(null(), Submission.created_at.type), "timestamp"),  # nothing is deleted
 }
 SORTABLE = {"__system/submissionDate": Submission.created_at, "__system/updatedAt": Submission.updated_at}
 

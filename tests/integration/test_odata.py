@@ -177,6 +177,7 @@ def test_filters_on_system_columns_and_clear_answers_run_in_sql(site):
     assert ids("visit/score le 2 or rooms eq 7") == [large, small]
     assert ids("not (rooms eq 2) and visit/tools eq 'saw drill'") == [large]
     assert ids(f"__id eq '{small}'") == [small]
+    assert ids("__system/deletedAt eq null and rooms ne 7") == [small]
     assert ids(f"__system/submitterId eq {site.app_user_id} and __system/reviewState eq null") == [large, small]
     assert ids("year(__system/submissionDate) eq year(now()) and __system/deviceId eq null") == [large, small]
     assert ids("__system/submissionDate lt 2001-01-01T00:00:00Z") == []
