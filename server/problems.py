@@ -150,7 +150,7 @@ def rate_limited(retry_after: int) -> Problem:
 
 
 def purpose_required() -> Problem:
-    return Problem("400.30", "Seeing personal data needs a stated purpose of at least 10 characters.",
+    return Problem("400.31", "Seeing personal data needs a stated purpose of at least 10 characters.",
                    {"field": "purpose"})
 
 

@@ -114,7 +114,7 @@ def test_personal_data_needs_a_stated_purpose(central, world):
     path = f"projects/{project_id}/forms/photos/submissions/{instance_id}.xml"
 
     refused = client.session.get(client.session.urljoin(path))
-    assert refused.status_code == 400 and refused.json()["code"] == 400.30
+    assert refused.status_code == 400 and refused.json()["code"] == 400.31
     audited_before = world.run(lambda: db.session.query(AuditEntry).filter_by(action="personal.read").count())
     client.session.headers["X-Sapat-Purpose"] = quote(PURPOSE)
     assert client.get(path).content == xml

@@ -69,7 +69,7 @@ ROUTES = {
     "staff.form": Route("GET", "submission.read", (200,)),
     "staff.submission": Route("GET", "submission.read", (200,)),
     "staff.reveal_personal": Route("POST", "personal.read", (303,), {"purpose": "Сверка с ведомостью школы"}),
-    "staff.submission_attachment": Route("GET", "personal.read", (400,)),      # no purpose stated yet: 400.30
+    "staff.submission_attachment": Route("GET", "personal.read", (400,)),      # no purpose stated yet: 400.31
     "staff.bulk_review": Route("POST", "submission.review", (400,), {"state": "approved"}),  # none ticked: 400.11
     "staff.review_flagged": Route("POST", "submission.review", (303,)),
     "staff.review_submission": Route("POST", "submission.review", (303,), {"state": "approved"}),
@@ -104,7 +104,7 @@ ROUTES = {
     "api.get_version": Route("GET", "submission.read", (200,)),
     "api.list_attachments": Route("GET", "submission.read", (200,)),
     "api.list_version_attachments": Route("GET", "submission.read", (200,)),
-    "api.submission_xml": Route("GET", "personal.read", (400,)),                # no purpose stated: 400.30
+    "api.submission_xml": Route("GET", "personal.read", (400,)),                # no purpose stated: 400.31
     "api.version_xml": Route("GET", "personal.read", (400,)),
     "api.get_attachment": Route("GET", "personal.read", (400,)),
     "api.get_version_attachment": Route("GET", "personal.read", (400,)),
@@ -328,7 +328,7 @@ def test_personal_data_and_files_are_shown_only_to_a_data_manager_who_stated_a_p
     for client in clients.values():
         _assert_nothing_personal(client, urls, scene.canary)
     manager = clients["data_manager"].web
-    assert manager.get(urls["file"], timeout=30).status_code == 400  # 400.30: no purpose stated yet
+    assert manager.get(urls["file"], timeout=30).status_code == 400  # 400.31: no purpose stated yet
     stated = manager.post(urls["personal"], data={"csrf_token": csrf_in(app, manager),
                                                   "purpose": "Сверка с ведомостью школы"}, timeout=30)
     assert stated.status_code == 200 and scene.canary in stated.text  # the canary is there to be found

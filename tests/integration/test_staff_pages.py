@@ -299,7 +299,7 @@ def test_personal_data_and_files_need_a_stated_purpose_and_every_view_is_audited
     assert "S-042" not in page.text and "wall.jpg" not in page.text.split('id="attachments"')[0]
     assert http.get(f"{url}/attachments/door.jpg").status_code == 400  # no purpose stated yet
     short = http.post(f"{url}/personal", data={"csrf_token": csrf_of(page.text), "purpose": "look"})
-    assert short.status_code == 400 and "400.30" in short.text
+    assert short.status_code == 400 and "400.31" in short.text
     page = http.post(f"{url}/personal", data={"csrf_token": csrf_of(page.text),
                                               "purpose": "Сверка кода школы с ведомостью"})
     assert re.search(r'<td class="path">school</td><td class="value">S-042</td>', page.text)
