@@ -40,8 +40,9 @@ def register(app: Flask) -> None:
 
 def _begin() -> None:
     # An API read with a stated purpose may open personal data, and that read is audited (a write).
+    # So is a sign-in with a password (Basic, on the feeds): it is audited and counts failures.
     set_write_intent(request.method in WRITES or request.endpoint in AUDITED_READS
-                     or PURPOSE_HEADER in request.headers)
+                     or PURPOSE_HEADER in request.headers or sessions.basic_auth_request())
 
 
 def _finish(response: Response) -> Response:
@@ -70,6 +71,8 @@ def render_problem(problem: Problem) -> Response:
         return staff.render_problem(problem)
     response = jsonify(problem.to_json())
     response.status_code = problem.status
+    if problem.status == 401 and request.blueprint in sessions.BASIC_BLUEPRINTS:
+        response.headers["WWW-Authenticate"] = 'Basic realm="Sapat", charset="UTF-8"'
     return response
 
 

@@ -28,13 +28,30 @@ def load_json(schema: Schema) -> dict:
             else problems.invalid_data(field, "; ".join(map(str, err.messages[field])))
 
 
+# Where HTTP Basic is accepted besides bearer tokens: the feeds Excel and Power BI read (as Central does).
+BASIC_BLUEPRINTS = {"odata"}
+
+
+def basic_auth_request() -> bool:
+    return (request.blueprint in BASIC_BLUEPRINTS
+            and request.headers.get("Authorization", "").lower().startswith("basic "))
+
+
 def bearer_user() -> StaffUser | None:
-    """The staff user behind ``Authorization: Bearer …``, if the token is live."""
+    """The staff user behind ``Authorization: Bearer …`` (or Basic, on the feeds), if it is valid.
+
+    A wrong Basic password is 401.2 and counts toward the account's lockout like a failed login.
+    """
     if "staff_user" not in g:
         header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        session = staff_users.session_for_token(token)
-        g.staff_user = session.user if session else None
+        if basic_auth_request():
+            credentials = request.authorization
+            g.staff_user = staff_users.check_password(credentials.username or "", credentials.password or "",
+                                                      request.remote_addr or "") if credentials else None
+        else:
+            token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            session = staff_users.session_for_token(token)
+            g.staff_user = session.user if session else None
     return g.staff_user
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from server.storage import db
 from server.storage.audit import AuditEntry
+from server.storage.users import LoginAttempt
 from tests.support.people import person
 from tests.support.staff import PASSWORD
 from tests.support.submissions import post_submission, submission_xml
@@ -335,3 +336,20 @@ def test_media_go_into_the_zip_only_for_a_stated_personal_read(world, live_serve
         headers = {"X-Sapat-Purpose": PURPOSE} if params else {}
         with zipfile.ZipFile(io.BytesIO(manager.get(url, params=params, headers=headers, timeout=30).content)) as z:
             assert not [n for n in z.namelist() if n.startswith("media/")]
+
+
+def test_excel_and_power_bi_sign_in_with_http_basic_on_the_feeds_only(site, world):
+    """What Excel's and Power BI's OData connectors send: Basic credentials, prompted for by a 401."""
+    site.user("analyst")
+    site.submit(rooms=4)
+    anonymous = requests.get(f"{site.svc}/Submissions", timeout=30)
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Basic ")
+    rows = requests.get(f"{site.svc}/Submissions", auth=("analyst@example.kg", PASSWORD), timeout=30)
+    assert rows.status_code == 200 and rows.json()["value"][0]["rooms"] == 4
+    wrong = requests.get(f"{site.svc}/Submissions", auth=("analyst@example.kg", "wrong password"), timeout=30)
+    assert wrong.status_code == 401 and wrong.json()["code"] == 401.2
+    failures = world.run(lambda: db.session.query(LoginAttempt).count())
+    assert failures == 1  # a wrong password counts toward the account's lockout
+    # Elsewhere the API takes bearer tokens only.
+    listing = requests.get(f"{site.base}/v1/projects", auth=("analyst@example.kg", PASSWORD), timeout=30)
+    assert listing.status_code == 401 and "WWW-Authenticate" not in listing.headers
