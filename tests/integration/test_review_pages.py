@@ -113,6 +113,11 @@ def test_flags_are_computed_on_arrival_and_shown_without_answers(desk):
     assert "1 of 2 required answers missing" in missing
     clean = desk.verifier.get(f"{desk.form_url}/submissions/uuid:a-clean", params={"lang": "en"}, timeout=30)
     assert "The automatic checks found nothing." in clean.text
+    table = desk.verifier.get(desk.form_url, params={"lang": "en"}, timeout=30).text
+    rows = {ROW.search(r).group(1): r for r in table.split("<tr>") if ROW.search(r)}
+    assert "Filled in too fast" in rows["uuid:b-fast"] and "Straight-lining" in rows["uuid:c-straight"]
+    assert "Missing required answers" in rows["uuid:d-no-region"]
+    assert not any(label in rows["uuid:a-clean"] for label in ("too fast", "Straight", "Missing required"))
 
 
 def test_filters_give_the_matching_rows(desk):
