@@ -191,10 +191,24 @@ def form_versions(project_id: int, xml_form_id: str):
     return jsonify([form_json(form, d) for d in form_service.published_defs(form)])
 
 
+def _published_version(project_id: int, xml_form_id: str, version: str) -> FormDef | None:
+    _, form = api_form(project_id, xml_form_id, "project.read")
+    return next((d for d in form_service.published_defs(form) if d.version == version), None)
+
+
 @bp.get("/v1/projects/<int:project_id>/forms/<xml_form_id>/versions/<version>.xml")
 def form_version_xml(project_id: int, xml_form_id: str, version: str):
-    _, form = api_form(project_id, xml_form_id, "project.read")
-    return _xml_response(next((d for d in form_service.published_defs(form) if d.version == version), None))
+    return _xml_response(_published_version(project_id, xml_form_id, version))
+
+
+@bp.get("/v1/projects/<int:project_id>/forms/<xml_form_id>/versions/<version>/attachments")
+def form_version_attachments(project_id: int, xml_form_id: str, version: str):
+    return _attachments(_published_version(project_id, xml_form_id, version))
+
+
+@bp.get("/v1/projects/<int:project_id>/forms/<xml_form_id>/versions/<version>/attachments/<name>")
+def form_version_attachment(project_id: int, xml_form_id: str, version: str, name: str):
+    return _attachment_file(_published_version(project_id, xml_form_id, version), name)
 
 
 def _attachments(definition: FormDef | None):

@@ -24,8 +24,11 @@ from .downloads import file_response
 SUBMISSION = "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<path:instance_id>"
 
 
-def _submitter_id(row: Submission | SubmissionDef) -> int | None:
-    return row.submitter_app_user_id if row.submitter_app_user_id is not None else row.submitter_staff_id
+def _submitter_id(row: Submission | SubmissionDef) -> int:
+    """The app user's id, else the staff user's; 0 for a copy a scheduled sync made (pyodk needs a number)."""
+    if row.submitter_app_user_id is not None:
+        return row.submitter_app_user_id
+    return row.submitter_staff_id if row.submitter_staff_id is not None else 0
 
 
 def version_json(version: SubmissionDef, personal: bool) -> dict:

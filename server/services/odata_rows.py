@@ -224,11 +224,12 @@ def navigation_link(instance_id: str, stack: list[tuple[Field, int]]) -> str:
     return "/".join(steps)
 
 
-def submitter_id(record: "Record") -> str | None:
+def submitter_id(record: "Record") -> str:
+    """As the REST API gives it: the app user's id, else the staff user's, "0" for a scheduled sync's copy."""
     submission = record.submission
-    found = submission.submitter_app_user_id if submission.submitter_app_user_id is not None \
-        else submission.submitter_staff_id
-    return None if found is None else str(found)
+    for found in (submission.submitter_app_user_id, submission.submitter_staff_id, 0):
+        if found is not None:
+            return str(found)
 
 
 def system_of(record: "Record") -> dict:

@@ -76,7 +76,7 @@ def feed_for(form: Form) -> Feed:
 # ---- which rows ------------------------------------------------------------------------------------
 
 def submitter_column() -> ColumnElement:
-    return cast(func.coalesce(Submission.submitter_app_user_id, Submission.submitter_staff_id), String)
+    return cast(func.coalesce(Submission.submitter_app_user_id, Submission.submitter_staff_id, 0), String)
 
 
 SYSTEM_COLUMNS = {

@@ -54,6 +54,8 @@ def test_projects_and_forms_through_pyodk(central, tmp_path):
     assert 'version="2.1"' in client.forms.get_xml("photos")
     versions = client.get(f"projects/{project_id}/forms/photos/versions").json()
     assert [v["version"] for v in versions] == ["2.1", "2", "1"]
+    assert client.get(f"projects/{project_id}/forms/photos/versions/1/attachments").json() == []
+    assert 'version="1"' in client.get(f"projects/{project_id}/forms/photos/versions/1.xml").text
 
     # Creating a form id that exists is Central's 409.3, and changes nothing.
     with pytest.raises(PyODKError, match="409"):

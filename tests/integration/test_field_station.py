@@ -18,7 +18,7 @@ from server import create_app
 from server.services import app_users, audit, forms as form_service, keys, projects, review, staff_users, submissions
 from server.storage import db, migrate, writing
 from tests.conftest import require_tool
-from tests.integration.test_sync import snapshot
+from tests.support.database import snapshot
 from tests.support.servers import GunicornServer, free_port
 from tests.support.staff import PASSWORD
 from tests.support.submissions import post_submission, submission_xml

@@ -87,6 +87,8 @@ ROUTES = {
     "api.form_xml": Route("GET", "project.read", (200,)),
     "api.form_versions": Route("GET", "project.read", (200,)),
     "api.form_version_xml": Route("GET", "project.read", (200,)),
+    "api.form_version_attachments": Route("GET", "project.read", (200,)),
+    "api.form_version_attachment": Route("GET", "project.read", (404,)),       # the form has no media
     "api.form_attachments": Route("GET", "project.read", (200,)),
     "api.form_attachment": Route("GET", "project.read", (404,)),                # the form has no media
     "api.get_draft": Route("GET", "form.manage", (404,)),                       # no draft yet

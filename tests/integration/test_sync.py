@@ -2,7 +2,6 @@
 and the staff page that shows its runs."""
 from __future__ import annotations
 
-import hashlib
 import shutil
 import threading
 import time
@@ -14,31 +13,15 @@ from werkzeug.serving import make_server
 
 from admin_cli.main import main as sapat_cli
 from server import create_app, scheduler
-from server.services import audit, forms as form_service, keys, projects, review, sealing, staff_users, submissions
+from server.services import audit, forms as form_service, keys, projects, review, staff_users, submissions
 from server.storage import db, migrate, writing
-from server.storage.forms import Form
-from server.storage.submissions import Submission
 from server.storage.sync import SyncRun
+from tests.support.database import snapshot
 from tests.support.staff import PASSWORD, sign_in
 from tests.support.submissions import post_submission, submission_xml
 from tests.support.xlsforms import photo_form
 
 SYNC_USER = "sync@example.kg"
-
-
-def snapshot(app, project_id: int) -> dict:
-    """Every submission of a project: review state, version chain with XML hashes, files with hashes."""
-    digest = lambda data: hashlib.sha256(data).hexdigest()  # noqa: E731
-    with app.app_context():
-        found = {}
-        for form in db.session.scalars(select(Form).where(Form.project_id == project_id)):
-            for sub in db.session.scalars(select(Submission).where(Submission.form_id == form.id)):
-                current = submissions.current_version(sub)
-                found[(form.xml_form_id, sub.instance_id)] = (
-                    sub.review_state, [(v.instance_id, digest(submissions.submission_xml(v))) for v in sub.versions],
-                    {a.name: digest(sealing.read_file(a.blob)) for a in current.attachments if a.blob})
-        db.session.remove()
-        return found
 
 
 def make_station(template_database: str, tmp_path, **config):
