@@ -96,8 +96,8 @@ class CentralEndpoint:
     # ---- submissions ----------------------------------------------------------------------------
 
     def list_submissions(self, xml_form_id: str, after: tuple[datetime, str] | None) -> list[SubmissionRef]:
-        # The JSON rather than pyodk's Submission model: a Sapat may list submitterId null (a submission a
-        # scheduled pull brought in has no submitting user), which that model refuses.
+        # The JSON rather than pyodk's Submission model: only three fields are needed, and the model
+        # refuses a list entry with a field it does not expect in the type it expects.
         listed = self._json("GET", f"{self._form(xml_form_id)}/submissions")
         refs = [SubmissionRef(item["instanceId"], parse_time(item["updatedAt"] or item["createdAt"]),
                               item["reviewState"] or RECEIVED) for item in listed]
