@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timezone
 from urllib.parse import unquote
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
@@ -108,15 +107,6 @@ def json_body() -> dict:
     if not isinstance(body, dict):
         raise problems.unparseable("json", "expected a JSON object")
     return body
-
-
-def iso(moment) -> str | None:
-    """A stored time as Central writes it (SQLite hands back naive UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def success() -> Response:

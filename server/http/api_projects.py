@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 
 from .. import problems
 from ..services import app_users, forms as form_service, projects
+from ..services.odata_rows import iso
 from ..storage import db
 from ..storage.forms import Form, FormAttachment, FormDef
 from ..storage.projects import Project
 from ..storage.submissions import Submission
 from ..storage.users import AppUser
-from .api import api_actor, api_form, api_project, api_user, bool_arg, bp, iso, json_body, success
+from .api import api_actor, api_form, api_project, api_user, bool_arg, bp, json_body, success
 from .downloads import file_response
 
 APP_USER_ROLE = 2  # Central's "app-user" role; pyodk hard-codes the number

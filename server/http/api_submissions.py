@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from .. import problems
 from ..services import review, submissions
+from ..services.odata_rows import iso
 from ..services.submission_xml import parse_submission
 from ..storage import db
-from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.submissions import Submission, SubmissionDef
-from .api import (api_actor, api_form, api_user, batched, bp, iso, json_body, paging, personal_allowed,
+from .api import (api_actor, api_form, api_user, batched, bp, json_body, paging, personal_allowed,
                   require_personal, stream_json_array)
 from .downloads import file_response
 
