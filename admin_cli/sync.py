@@ -16,7 +16,7 @@ import click
 
 from server.services import sync_local
 from server.storage import db
-from sync.central import remote_url
+from sync.endpoints import remote_url
 
 from .main import Operator, in_app, main
 

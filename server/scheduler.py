@@ -23,7 +23,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from sync.central import remote_url
+from sync.endpoints import remote_url
 
 from .services import audit
 from .services.sync_local import DIRECTIONS, Link, run_link

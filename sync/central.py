@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import mimetypes
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import requests
 from pyodk.client import Client
@@ -24,18 +23,6 @@ DEFAULT_PURPOSE = "sync between Sapat servers"
 TIMEOUT = 120
 UNREACHABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 GATEWAY = {502, 503, 504}
-
-
-def remote_url(url: str) -> str:
-    """The server's base URL as links are named and recorded: no credentials, no query, no ``/v1``."""
-    parts = urlsplit((url or "").strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"expected an http(s) URL of a server, got {url!r}")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("the server URL may not carry credentials, a query or a fragment")
-    path = parts.path.rstrip("/")
-    path = path[:-3] if path.endswith("/v1") else path
-    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
 def connect(url: str, username: str, password: str, project_id: int, purpose: str = DEFAULT_PURPOSE) -> "CentralEndpoint":

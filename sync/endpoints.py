@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
+from urllib.parse import urlsplit
 
 RECEIVED = "received"  # Central lists a submission nobody reviewed yet with reviewState null
 
@@ -119,3 +120,15 @@ def encode_cursor(position: tuple[datetime, str]) -> str:
 def decode_cursor(text: str) -> tuple[datetime, str]:
     moment, _, instance_id = text.partition("|")
     return parse_time(moment), instance_id
+
+
+def remote_url(url: str) -> str:
+    """The server's base URL as links are named and recorded: no credentials, no query, no ``/v1``."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http(s) URL of a server, got {url!r}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("the server URL may not carry credentials, a query or a fragment")
+    path = parts.path.rstrip("/")
+    path = path[:-3] if path.endswith("/v1") else path
+    return f"{parts.scheme}://{parts.netloc}{path}"

@@ -17,7 +17,6 @@ from io import BytesIO
 
 from sqlalchemy import select, text
 
-from sync import central
 from sync.copy import Progress, Result, copy_project
 from sync.endpoints import FormVersion, SubmissionRef, SyncError, VersionRef, decode_cursor, encode_cursor, parse_time
 
@@ -215,6 +214,8 @@ def run_link(project_id: int, link: Link, password: str, actor: audit.Actor, tri
     run_id = claim_run(project_id, link, trigger)
     if run_id is None:
         return None
+    from sync import central  # pyodk (and pydantic) load only in a process that syncs
+
     remote = central.connect(link.remote, link.username, password, link.remote_project,
                              purpose=f"sync {link.direction} of project {project_id}")
     submitter = Submitter(staff_id=actor.id if actor.kind == "staff" else None,
