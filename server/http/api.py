@@ -102,13 +102,6 @@ def paging() -> tuple[int | None, int]:
     return int_arg("limit", None, 0, MAX_PAGE), int_arg("offset", 0)
 
 
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise problems.unparseable("json", "expected a JSON object")
-    return body
-
-
 def success() -> Response:
     return jsonify({"success": True})
 

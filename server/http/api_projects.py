@@ -21,8 +21,9 @@ from ..storage.forms import Form, FormAttachment, FormDef
 from ..storage.projects import Project
 from ..storage.submissions import Submission
 from ..storage.users import AppUser
-from .api import api_actor, api_form, api_project, api_user, bool_arg, bp, json_body, success
+from .api import api_actor, api_form, api_project, api_user, bool_arg, bp, success
 from .downloads import file_response
+from .sessions import json_body
 
 APP_USER_ROLE = 2  # Central's "app-user" role; pyodk hard-codes the number
 XLSFORM_TYPES = {
@@ -219,9 +220,7 @@ def _attachments(definition: FormDef | None):
 
 
 def _attachment_file(definition: FormDef | None, name: str):
-    attachment = next((a for a in definition.attachments if a.name == name and a.blob), None) if definition else None
-    if attachment is None:
-        raise problems.not_found()
+    attachment = form_service.media_file(definition, name)
     return file_response(attachment.blob, attachment.name, etag=attachment.blob.md5)
 
 

@@ -17,9 +17,10 @@ from ..services.submission_xml import parse_submission
 from ..storage import db
 from ..storage.projects import Project
 from ..storage.submissions import Submission, SubmissionDef
-from .api import (api_actor, api_form, api_user, batched, bp, json_body, paging, personal_allowed,
-                  require_personal, stream_json_array)
+from .api import (api_actor, api_form, api_user, batched, bp, paging, personal_allowed,
+                  require_personal, stream_json_array, success)
 from .downloads import file_response
+from .sessions import json_body
 
 SUBMISSION = "/v1/projects/<int:project_id>/forms/<xml_form_id>/submissions/<path:instance_id>"
 
@@ -243,7 +244,7 @@ def upload_attachment(project_id: int, xml_form_id: str, instance_id: str, name:
     incoming = submissions.IncomingFile(submissions.safe_file_name(name), request.stream,
                                         request.mimetype or "application/octet-stream")
     submissions.attach_files(submissions.current_version(submission), [incoming])
-    return jsonify({"success": True})
+    return success()
 
 
 def _xml_body() -> bytes:

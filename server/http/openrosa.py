@@ -143,9 +143,7 @@ def form_manifest(project_id: int, token: str | None, xml_form_id: str):
 def form_media(project_id: int, token: str | None, xml_form_id: str, name: str):
     user = _app_user(token, project_id)
     form = _assigned_form(user, xml_form_id)
-    attachment = next((a for a in form.current_def.attachments if a.name == name and a.blob), None)
-    if attachment is None:
-        raise problems.not_found()
+    attachment = form_service.media_file(form.current_def, name)
     return file_response(attachment.blob, attachment.name, etag=attachment.blob.md5)
 
 

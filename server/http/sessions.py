@@ -16,10 +16,16 @@ class LoginSchema(Schema):
     password = fields.String(required=True)
 
 
-def load_json(schema: Schema) -> dict:
+def json_body() -> dict:
+    """The request's JSON object, or 400.1."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise problems.unparseable("json", "expected a JSON object")
+    return body
+
+
+def load_json(schema: Schema) -> dict:
+    body = json_body()
     try:
         return schema.load(body, unknown="exclude")
     except ValidationError as err:

@@ -169,6 +169,14 @@ def upload_attachment(form: Form, name: str, stream: BinaryIO, content_type: str
     return attachment
 
 
+def media_file(definition: FormDef | None, name: str) -> FormAttachment:
+    """A media file of this form version that has been uploaded, or 404."""
+    attachment = next((a for a in definition.attachments if a.name == name and a.blob), None) if definition else None
+    if attachment is None:
+        raise problems.not_found()
+    return attachment
+
+
 def set_state(form: Form, state: str) -> Form:
     if state not in FORM_STATES:
         raise problems.invalid_data("state", f"expected one of {', '.join(FORM_STATES)}")
