@@ -6,8 +6,11 @@ digits, first 1 or 2); participant codes; e-mail addresses; phone numbers and an
 other run of seven or more digits; then names — those given to the scrubber (rosters,
 staff) and those of the record's own direct identifiers — in Cyrillic and in the Latin
 spellings people use for them, also with case endings and Kyrgyz suffixes
-(``Асанов`` catches ``Асановой``, ``Asanov``, ``Асановдун``). A name that appears
-nowhere in the data or the rosters cannot be recognised; that limit is documented.
+(``Асанов`` catches ``Асановой``, ``Asanov``, ``Асановдун``); and, known or not, any
+capitalised word shaped like a surname or patronymic (``…ов``, ``…ева``, ``…ович``,
+``…овна``, ``… уулу``, ``… кызы``, and their Latin spellings) together with the
+capitalised words right next to it (``Бактыгүл Абдыкадырова``). A given name alone,
+known to no roster, cannot be recognised; that limit is documented.
 """
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ CODE = re.compile(r"(?<!\d)\d{6}\s*-\s*[SGTHEsgthe]\s*\d{3}(?!\d)")
 EMAIL = re.compile(r"[\w.+\-]+\s*@\s*[\w\-]+(?:\s*\.\s*[\w\-]+)+")
 LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[ \-().]*\d){6,}(?!\d)")
 WORD = re.compile(r"\w+")
+# A capitalised word shaped like a surname or patronymic (digits after it are part of the word).
+SURNAME = re.compile(r"^[А-ЯЁӨҮҢA-Z][а-яёөүңa-z]{2,}(?:ов|ова|ев|ева|ёв|ёва|ин|ина|ович|овна|евич|евна|"
+                     r"ov|ova|ev|eva|in|ina|ovich|ovna|evich|evna)\d*$")
+# Kyrgyz "son of" / "daughter of": the capitalised word before them is a father's name.
+PARENT_WORDS = {"уулу", "кызы", "uulu", "kyzy", "qizi", "o'g'li", "угли", "кизи"}
+CAPITALISED = re.compile(r"^[А-ЯЁӨҮҢA-Z][а-яёөүңa-z]+\d*$")
 MIN_TOKEN = 3       # shorter name parts (initials, "Ли") are not matched: too many ordinary words
 MIN_STEM = 4        # a name part this long also matches with up to MAX_ENDING letters of ending
 MAX_ENDING = 4
@@ -92,9 +101,25 @@ class Scrubber:
         text = EMAIL.sub("[EMAIL]", text)
         text = LONG_NUMBER.sub("[NUMBER]", text)
         tokens = self.tokens | name_tokens(identifiers) if identifiers else self.tokens
-        if not tokens:
-            return text
-        return WORD.sub(lambda m: "[NAME]" if _is_name(m.group(0), tokens) else m.group(0), text)
+        return _replace_names(text, tokens)
+
+
+def _replace_names(text: str, tokens: frozenset[str] | set[str]) -> str:
+    words = list(WORD.finditer(text))
+    names = {i for i, m in enumerate(words) if (tokens and _is_name(m.group(0), tokens)) or SURNAME.match(m.group(0))}
+    names |= {i - 1 for i, m in enumerate(words) if m.group(0).lower() in PARENT_WORDS and i > 0}
+    for i in sorted(names):   # a capitalised neighbour across one space: a given name or patronymic
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(words) and CAPITALISED.match(words[j].group(0)) \
+                    and text[min(words[i].end(), words[j].end()):max(words[i].start(), words[j].start())] == " ":
+                names.add(j)
+    if not names:
+        return text
+    out, at = [], 0
+    for i in sorted(names):
+        out += [text[at:words[i].start()], "[NAME]"]
+        at = words[i].end()
+    return "".join(out) + text[at:]
 
 
 def _is_name(word: str, tokens: frozenset[str] | set[str]) -> bool:

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -139,6 +140,24 @@ def mac(key: bytes, data: bytes) -> str:
 
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def sign(seed: bytes, message: bytes) -> bytes:
+    """An Ed25519 signature by the key grown from a 32-byte secret seed."""
+    return Ed25519PrivateKey.from_private_bytes(seed).sign(message)
+
+
+def signing_public_key(seed: bytes) -> bytes:
+    """The raw 32-byte Ed25519 public key that belongs to a seed."""
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+
+
+def verify_signature(public_key: bytes, signature: bytes, message: bytes) -> None:
+    """CryptoError unless ``signature`` is the holder of ``public_key``'s signature of exactly ``message``."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        raise CryptoError("the signature does not match the message and key") from None
 
 
 # ---- the key-encryption key -------------------------------------------------------------------

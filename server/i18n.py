@@ -296,6 +296,55 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "sync.failures": ("Акыркы жолу эмне көчүрүлгөн жок", "Что не удалось скопировать в последний раз",
                       "What the latest run could not copy"),
     "project.sync_link": ("Синхрондоштуруу", "Синхронизация", "Sync"),
+    "project.exports_link": ("Экспорт жана тапшыруу", "Экспорт и передача", "Exports and handover"),
+    "exports.title": ("Маалыматтарды экспорттоо", "Экспорт данных", "Data exports"),
+    "exports.intro": ("Анонимдештирилген топтомдор аналитиктер жана Департамент үчүн; жеке маалыматтары бар "
+                      "топтом маалымат менеджерине гана, максаты көрсөтүлүп берилет. Ар бир жүктөп алуу катталат.",
+                      "Обезличенные наборы — для аналитиков и Департамента; набор с персональными данными — только "
+                      "менеджеру данных с указанием цели. Каждое скачивание записывается в журнал.",
+                      "Anonymized datasets are for analysts and the Department; a dataset with personal data only "
+                      "for a data manager who states a purpose. Every download is audited."),
+    "exports.new": ("Жаңы экспорт", "Новый экспорт", "New export"),
+    "exports.form": ("Форма", "Форма", "Form"),
+    "exports.kind": ("Түрү", "Вид", "Kind"),
+    "exports.kind.anonymized": ("Анонимдештирилген", "Обезличенный", "Anonymized"),
+    "exports.kind.raw": ("Жеке маалыматтары менен (максаты менен)", "С персональными данными (с целью)",
+                         "With personal data (with a purpose)"),
+    "exports.formats": ("Форматтар", "Форматы", "Formats"),
+    "exports.format.csv": ("CSV (UTF-8)", "CSV (UTF-8)", "CSV (UTF-8)"),
+    "exports.format.xlsx": ("Excel (XLSX; анонимдештирилген гана)", "Excel (XLSX; только обезличенный)",
+                            "Excel (XLSX; anonymized only)"),
+    "exports.format.sav": ("SPSS (.sav)", "SPSS (.sav)", "SPSS (.sav)"),
+    "exports.language": ("Белгилердин тили", "Язык меток", "Language of labels"),
+    "exports.purpose": ("Максаты (жеке маалыматтар үчүн)", "Цель (для персональных данных)",
+                        "Purpose (for personal data)"),
+    "exports.purpose_hint": ("Жеке маалыматтар үчүн жок дегенде 10 белги: эмне үчүн керек экенин жазыңыз.",
+                             "Для персональных данных не меньше 10 знаков: напишите, зачем они нужны.",
+                             "For personal data at least 10 characters: say why you need it."),
+    "exports.start": ("Экспортту баштоо", "Начать экспорт", "Start the export"),
+    "exports.no_forms": ("Жарыяланган формалар жок.", "Опубликованных форм нет.", "There are no published forms."),
+    "exports.jobs": ("Акыркы экспорттор", "Последние экспорты", "Latest exports"),
+    "exports.none": ("Азырынча экспорт болгон жок.", "Экспортов пока не было.", "No export has been made yet."),
+    "exports.requested": ("Суралды", "Запрошен", "Requested"),
+    "exports.status": ("Абалы", "Состояние", "Status"),
+    "exports.status.queued": ("Кезекте", "В очереди", "Queued"),
+    "exports.status.running": ("Жүрүп жатат", "Выполняется", "Running"),
+    "exports.status.done": ("Даяр", "Готов", "Done"),
+    "exports.status.failed": ("Ишке ашкан жок", "Не удался", "Failed"),
+    "exports.status.interrupted": ("Үзгүлтүккө учурады", "Прерван", "Interrupted"),
+    "exports.rows": ("Саптар", "Строк", "Rows"),
+    "exports.k_reached": ("Жетилген k", "Достигнутое k", "k reached"),
+    "exports.download": ("Жүктөп алуу", "Скачать", "Download"),
+    "notice.export_started": ("Экспорт башталды; бул бет өзү жаңыланат.", "Экспорт начат; страница обновляется "
+                              "сама.", "The export has started; this page refreshes itself."),
+    "handovers.title": ("Департаментке тапшыруу пакеттери", "Пакеты передачи Департаменту",
+                        "Department handover packages"),
+    "handovers.intro": ("Пакет буйрук сабынан түзүлөт: sapat handover build --project P; текшерүү: "
+                        "sapat handover verify ПАКЕТ.", "Пакет создаётся из командной строки: sapat handover "
+                        "build --project P; проверка: sapat handover verify ПАКЕТ.",
+                        "Packages are built on the command line: sapat handover build --project P; checked "
+                        "with sapat handover verify PACKAGE."),
+    "handovers.none": ("Азырынча пакет түзүлгөн жок.", "Пакетов пока нет.", "No package has been built yet."),
 }
 
 # Problem codes a person meets on the staff pages: (Kyrgyz, Russian). English pages show problems.py's sentence.

@@ -221,3 +221,18 @@ def personal_field_filter(path: str) -> Problem:
     """Sapat's own: personal answers are sealed at rest, so no query can look inside them."""
     return Problem("400.61", f"The field {path} holds personal data, which is sealed at rest and cannot be "
                    "filtered on. Filter on fields classified none or quasi_identifier.", {"field": path})
+
+
+# ---- exports and handover packages -----------------------------------------------------------------
+
+def invalid_policy(reason: str) -> Problem:
+    return Problem("400.62", f"The anonymization policy file cannot be used: {reason}", {"reason": reason})
+
+
+def export_not_ready(status: str) -> Problem:
+    return Problem("409.20", f"This export is {status}; it can be downloaded once it is done.", {"status": status})
+
+
+def handover_invalid(problems: list[str]) -> Problem:
+    return Problem("422.1", "The handover package failed verification: " + "; ".join(problems[:5])
+                   + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""), {"problems": problems})

@@ -1,4 +1,4 @@
-"""export jobs and handover packages
+"""export jobs and handover packages; pseudonym and signing keys
 
 Revision ID: 28a6c04f4bed
 Revises: 75f67565742d
@@ -14,7 +14,18 @@ branch_labels = None
 depends_on = None
 
 
+OLD_PURPOSES = "purpose IN ('data', 'index', 'audit')"
+NEW_PURPOSES = "purpose IN ('data', 'index', 'audit', 'pseudonym', 'signing')"
+
+
+def _purposes(check: str) -> None:
+    with op.batch_alter_table('data_keys', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_data_keys_purpose'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_data_keys_purpose'), check)
+
+
 def upgrade():
+    _purposes(NEW_PURPOSES)
     op.create_table('handovers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -63,6 +74,7 @@ def upgrade():
 
 
 def downgrade():
+    _purposes(OLD_PURPOSES)
     with op.batch_alter_table('export_jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_export_jobs_project_id'))
 

@@ -10,8 +10,9 @@ from . import db
 from .base import created_at, optional_time
 
 # data: seals values and files; index: blind indexes (never rotated: indexes would change);
-# audit: the audit chain's MAC key.
-PURPOSES = ("data", "index", "audit")
+# audit: the audit chain's MAC key; pseudonym: the secret of the anonymizer's keyed pseudonyms;
+# signing: the seed of the Ed25519 key that signs handover packages. Only data keys rotate.
+PURPOSES = ("data", "index", "audit", "pseudonym", "signing")
 KEY_STATES = ("active", "retiring", "retired")
 
 
@@ -19,7 +20,7 @@ class DataKey(db.Model):
     __tablename__ = "data_keys"
     __table_args__ = (
         UniqueConstraint("scope", "purpose", "version"),
-        CheckConstraint("purpose IN ('data', 'index', 'audit')", name="purpose"),
+        CheckConstraint("purpose IN ('data', 'index', 'audit', 'pseudonym', 'signing')", name="purpose"),
         CheckConstraint("status IN ('active', 'retiring', 'retired')", name="status"),
     )
 
