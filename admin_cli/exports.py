@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from server.services import exports, forms as form_service, handovers
+from server.services import exports, forms as form_service, handovers, sealing
 
 from .main import Operator, in_app, main
 
@@ -41,7 +41,7 @@ def export_command(op: Operator, project_ref, xml_form_id, raw, purpose, formats
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        for chunk in exports.open_export(job, op.user, op.actor):
+        for chunk in sealing.open_file(exports.open_export(job, op.user, op.actor)):
             handle.write(chunk)
     for table, rows in job.summary["rows"].items():
         k = job.summary["k_reached"].get(table)

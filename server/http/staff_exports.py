@@ -16,6 +16,7 @@ from ..services import exports, handovers, staff_users
 from ..services import forms as form_service
 from ..services.dataset_export import FORMATS, LANGUAGES
 from ..storage import db
+from .downloads import file_response
 from .staff import actor, bp, done, page, recover, render, signed_in_user, staff_project
 
 RUNNING = {"queued", "running"}
@@ -63,10 +64,9 @@ def start_export(project_id: int):
 @page("export.anonymized")
 def download_export(project_id: int, job_id: int):
     job = exports.get_export(staff_project(project_id), job_id)
-    chunks = exports.open_export(job, signed_in_user(), actor())
+    blob = exports.open_export(job, signed_in_user(), actor())
     db.session.commit()   # the download's audit entry is on disk before the first byte leaves
-    return Response(chunks, mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{job.file_name}"'})
+    return file_response(blob, job.file_name)
 
 
 @bp.get("/projects/<int:project_id>/handovers/<int:handover_id>/download")

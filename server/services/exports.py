@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -26,6 +26,7 @@ from .. import crypto, problems
 from ..crypto import EphemeralFile
 from ..storage import db, set_write_intent, writing
 from ..storage.base import utcnow
+from ..storage.blobs import Blob
 from ..storage.exports import ExportJob
 from ..storage.forms import Form
 from ..storage.projects import Project
@@ -194,11 +195,11 @@ def get_export(project: Project, job_id: int) -> ExportJob:
     return job
 
 
-def open_export(job: ExportJob, user: StaffUser, actor: audit.Actor) -> Iterator[bytes]:
-    """The job's zip, chunk by chunk; the download is audited (with the purpose of a raw export)."""
+def open_export(job: ExportJob, user: StaffUser, actor: audit.Actor) -> Blob:
+    """The job's zip (a sealed blob); the download is audited (with the purpose of a raw export)."""
     staff_users.require(user, "export.raw" if job.kind == "raw" else "export.anonymized")
     if job.status != "done" or job.blob is None:
         raise problems.export_not_ready("interrupted" if interrupted(job) else job.status)
     audit.record("export.download", actor, project_id=job.project_id, target=f"export:{job.id}",
                  purpose=job.purpose, kind=job.kind)
-    return sealing.open_file(job.blob)
+    return job.blob
