@@ -30,7 +30,7 @@ def _progress(label: str):
               help="Language of the labels in XLSX and SPSS files.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the zip (default: instance/exports/).")
-@in_app("project.read")
+@in_app("export.anonymized")
 def export_command(op: Operator, project_ref, xml_form_id, raw, purpose, formats, language, out):
     """Export a form's submissions (anonymized unless --raw); prints the zip's path as the last line."""
     target = form_service.get_form(op.project(project_ref), xml_form_id)

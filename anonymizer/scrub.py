@@ -14,6 +14,8 @@ known to no roster, cannot be recognised; that limit is documented.
 """
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Iterable
 
@@ -31,6 +33,7 @@ CAPITALISED = re.compile(r"^[А-ЯЁӨҮҢA-Z][а-яёөүңa-z]+\d*$")
 MIN_TOKEN = 3       # shorter name parts (initials, "Ли") are not matched: too many ordinary words
 MIN_STEM = 4        # a name part this long also matches with up to MAX_ENDING letters of ending
 MAX_ENDING = 4
+MAX_SPELLINGS = 512  # Latin spellings of one name part, every mix of the schemes below (more: one per scheme)
 
 # Cyrillic letters of Kyrgyz, Russian and Uzbek in the Latin spellings people actually use.
 _SCHEMES = (
@@ -46,14 +49,15 @@ _SCHEMES = (
 
 
 def latin_spellings(word: str) -> set[str]:
-    """The usual Latin spellings of a Cyrillic word (lower case); a Latin word is its own spelling."""
+    """The usual Latin spellings of a Cyrillic word (lower case); a Latin word is its own spelling.
+
+    People mix the schemes within one word (a passport's ``Aizhan``: й as i, ж as zh; Uzbek
+    ``Xojiev``: х as x, ж as j), so every letter takes each of its spellings, up to a bound."""
     lower = word.lower()
-    spellings = set()
-    base = _SCHEMES[0]
-    for scheme in _SCHEMES:
-        table = {**base, **scheme}
-        spellings.add("".join(table.get(ch, ch) for ch in lower))
-    return spellings
+    choices = [sorted({{**_SCHEMES[0], **scheme}.get(ch, ch) for scheme in _SCHEMES}) for ch in lower]
+    if math.prod(len(c) for c in choices) <= MAX_SPELLINGS:
+        return {"".join(letters) for letters in itertools.product(*choices)}
+    return {"".join({**_SCHEMES[0], **scheme}.get(ch, ch) for ch in lower) for scheme in _SCHEMES}
 
 
 def _normal(word: str) -> str:
@@ -62,7 +66,7 @@ def _normal(word: str) -> str:
 
 
 _FOLD = str.maketrans({"ё": "е", "ү": "у", "ө": "о", "ң": "н", "ь": None, "ъ": None, "ö": "o", "ü": "u"})
-_VOWELS = "аеиоуыэюяaeiouy"
+_VOWELS = "аеиоуыэюяйaeiouy"     # and й: Сергей, Сергея, Сергеем
 
 
 def name_tokens(names: Iterable[str]) -> set[str]:
@@ -77,9 +81,9 @@ def name_tokens(names: Iterable[str]) -> set[str]:
                 spelling = _normal(spelling)
                 if len(spelling) >= MIN_TOKEN:
                     tokens.add(spelling)
-                stem = spelling.rstrip(_VOWELS)
-                if len(stem) >= MIN_STEM + 1 and stem != spelling:
-                    tokens.add(stem)
+                for stem in (spelling[:-1] if spelling[-1:] in _VOWELS else spelling, spelling.rstrip(_VOWELS)):
+                    if len(stem) >= MIN_STEM and stem != spelling:   # Ольга -> ольг, Мария -> мари
+                        tokens.add(stem)
     return tokens
 
 

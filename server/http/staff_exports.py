@@ -34,7 +34,7 @@ def _exports_page(project_id: int, problem: Problem | None = None, entered=None)
     user = signed_in_user()
     may_export = staff_users.can(user, "export.anonymized")
     jobs = exports.list_exports(project) if may_export else []
-    packages = handovers.list_handovers(project) if may_export or staff_users.can(user, "report.read") else []
+    packages = handovers.list_handovers(project) if staff_users.can(user, "report.read") else []
     published = [f for f in form_service.list_forms(project) if f.current_def_id is not None]
     return render("exports.html", problem.status if problem else 200, problem=problem, project=project,
                   jobs=jobs, packages=packages, forms=published, formats=FORMATS, languages=LANGUAGES,
@@ -70,11 +70,8 @@ def download_export(project_id: int, job_id: int):
 
 
 @bp.get("/projects/<int:project_id>/handovers/<int:handover_id>/download")
-@page("project.read")
+@page("report.read")
 def download_handover(project_id: int, handover_id: int):
-    user = signed_in_user()
-    if not (staff_users.can(user, "report.read") or staff_users.can(user, "export.anonymized")):
-        raise problems.insufficient_rights()
     record = next((h for h in handovers.list_handovers(staff_project(project_id)) if h.id == handover_id), None)
     if record is None or not Path(record.path).exists():
         raise problems.not_found()

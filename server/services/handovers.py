@@ -102,6 +102,7 @@ def build_handover(project: Project, user: StaffUser | None, actor: audit.Actor,
     with open(partial, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, path)
+    db.session.commit()   # end the read; on SQLite a read turned writer would fail if others wrote meanwhile
     with writing():
         record = Handover(project_id=project.id, path=str(path), manifest_sha256=hashlib.sha256(body).hexdigest(),
                           summary={"forms": [s["form"] for s in summaries], "files": len(manifest["files"])},

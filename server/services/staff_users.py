@@ -30,9 +30,9 @@ PERMISSIONS = {
                       "submission.create"},
     "data_manager": {"project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
                      "submission.create", "submission.review", "personal.read", "export.raw",
-                     "export.anonymized"},
+                     "export.anonymized", "report.read"},
     "verifier": {"project.read", "submission.read", "submission.review"},
-    "analyst": {"project.read", "submission.read", "export.anonymized"},
+    "analyst": {"project.read", "submission.read", "export.anonymized", "report.read"},
     "department_viewer": {"project.read", "report.read"},
 }
 # Roles that see every project; the others see the projects they were granted.

@@ -58,6 +58,10 @@ ROUTES = {
     "staff.create_project": Route("POST", "project.create", (303,), {"name": "Новый", "year": "2026", "stage": "main"}),
     "staff.project": Route("GET", "project.read", (200,)),
     "staff.project_sync": Route("GET", "project.read", (200,)),
+    "staff.project_exports": Route("GET", "project.read", (200,)),
+    "staff.start_export": Route("POST", "export.anonymized", (400,), {"form": "photos", "formats": "pdf"}),  # 400.11
+    "staff.download_export": Route("GET", "export.anonymized", (404,)),          # no such export
+    "staff.download_handover": Route("GET", "report.read", (404,)),              # no such package
     "staff.upload_form": Route("POST", "form.manage", (400,)),                  # no file chosen: 400.7
     "staff.upload_media": Route("POST", "form.manage", (400,), {"name": "logo.png"}),  # no file: 400.7
     "staff.publish_form": Route("POST", "form.manage", (409,)),                 # no draft: 409.15
@@ -170,7 +174,8 @@ def scene(world, live_server) -> Scene:
     assert sent.status_code == 201
     values = {"project_id": project_id, "xml_form_id": "photos", "instance_id": instance_id, "name": "door.jpg",
               "app_user_id": app_user_id, "spare_app_user_id": spare_id, "version_id": instance_id,
-              "version": "1", "role_id": 2, "actor_id": app_user_id, "other_name": "other.jpg"}
+              "version": "1", "role_id": 2, "actor_id": app_user_id, "other_name": "other.jpg",
+              "job_id": 1, "handover_id": 1}
     return Scene(users, project_id, values, canary)
 
 
@@ -418,6 +423,10 @@ COMMANDS = {
                                                 "--user", "data_manager@example.kg", "--password-stdin"),
                               "administrator", "data_manager", ": ok (", stdin=PASSWORD + "\n"),
     ("sync", "status"): Command("project.read", ("sync", "status", "--project", "{project}"), None),
+    ("export",): Command("export.anonymized", ("export", "--project", "{project}", "--form", "photos", "--format",
+                                               "csv"), "verifier", "analyst", "main: 0 rows"),
+    ("handover", "build"): Command("export.anonymized", ("handover", "build", "--project", "{project}"),
+                                   "department_viewer", "data_manager", "manifest SHA-256"),
 }
 
 
