@@ -98,7 +98,7 @@ CHOICES = {
 LIKERT = """consent yes_no|teaching theory_to_practice agree5|teaching teachers_clear agree5|teaching teachers_feedback agree5
 teaching teachers_prepared agree5|teaching teachers_respect agree5|teaching schedule_kept agree5|workshops hands_on hands_on
 workshops equipment_enough agree5|workshops equipment_modern agree5|workshops materials_enough agree5
-workshops materials_language agree5|practice practice_status frequency|practice practice_in_specialty yes_no_dk
+workshops materials_language agree5|practice practice_status yes_no_dk|practice practice_in_specialty yes_no_dk
 practice practice_learned agree5|practice practice_job_offer yes_no|practice practice_mentor yes_no_dk
 practice practice_found_by yes_no|digital digital_frequency frequency|digital digital_confident agree5
 digital library_access agree5|inclusion equal_treatment agree5|inclusion accessible_premises agree5
@@ -169,7 +169,7 @@ def build_pool(seed: int, size: int = 2000, quasi_size: int = 9973) -> Pool:
         answers = _answers(rng)
         rows.append([answers.get(c.name) for c in COLUMNS])
     schools = [f"{n:06d}" for n in rng.sample(range(100_000, 1_000_000), 2000)]
-    return Pool(rows, quasi, schools, str(uuid.UUID(int=rng.getrandbits(128)))[:24])
+    return Pool(rows, quasi, schools, str(uuid.UUID(int=rng.getrandbits(128), version=4))[:24])
 
 
 def _quasi(rng: random.Random) -> tuple:

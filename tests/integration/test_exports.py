@@ -209,3 +209,46 @@ def test_sapat_export_writes_the_zip_and_prints_its_path_last(cycle, app, migrat
     refused = sapat(app, migrated, "export", "--project", str(project_id), "--form", "student_questionnaire",
                     "--raw", "--purpose", "Сверка кодов с ведомостью", as_user=ANALYST, check=False)
     assert refused.returncode == 1 and "403.1" in refused.stderr
+
+
+def _anonymized_csv(app, project_id: int, policy: bytes | None = None) -> str:
+    """The anonymized main table of lesson_observation, exported through the services."""
+    from server.services import dataset_export, exports
+    from server.services.submission_records import feed_for
+    from server.services import forms as form_service, projects
+    with app.app_context():
+        project = projects.get_project(project_id)
+        form = form_service.get_form(project, "lesson_observation")
+        options = exports.dataset_options(project, True, ["csv"], "ru", exports.project_policy(project, policy))
+        target = io.BytesIO()
+        with zipfile.ZipFile(target, "w") as archive:
+            dataset_export.write_dataset(archive, feed_for(form), form.current_def, options)
+        db.session.commit()
+        return zipfile.ZipFile(target).read("lesson_observation.csv").decode("utf-8-sig")
+
+
+PANEL = b'reviewed_by = "DPO"\nreviewed_on = 2026-11-30\npseudonyms = "panel"\n'
+
+
+def test_same_data_policy_and_secret_give_the_same_file_in_pseudonym_order_not_arrival_order(cycle, app, world,
+                                                                                            live_server):
+    project_id, _ = cycle
+    first, again = _anonymized_csv(app, project_id), _anonymized_csv(app, project_id)
+    assert first == again
+    keys = [line.rsplit(",", 1)[-1] for line in first.splitlines()[1:]]
+    assert keys == sorted(keys) and len(set(keys)) == 12
+    # Another cycle with the same school codes: other pseudonyms, unless the policy asks for a panel.
+    other = world.project("Мониторинг 2029", 2029)
+    world.publish(other, (LIBRARY / "lesson_observation.xlsx").read_bytes(), "lesson_observation.xlsx")
+    _, token = world.app_user(other, forms=["lesson_observation"])
+    for seed in range(12):
+        xml, _, _ = fill(_book("lesson_observation"), seed)
+        xml = xml.replace(b'<instanceID>uuid:', b'<instanceID>uuid:2029')   # same answers, new submissions
+        assert post_submission(world.collect_base(live_server, other, token), xml).status_code == 201
+
+    def schools(text: str) -> set[str]:
+        header = text.splitlines()[0].split(",")
+        column = header.index("identification-school_code")
+        return {line.split(",")[column] for line in text.splitlines()[1:]}
+    assert schools(_anonymized_csv(app, other)).isdisjoint(schools(first))
+    assert schools(_anonymized_csv(app, other, PANEL)) == schools(_anonymized_csv(app, project_id, PANEL))
