@@ -51,6 +51,8 @@ class Plan:
 
 def plan(observation: Observation, hierarchies: list[Hierarchy], k: int, limit: float) -> Plan:
     """Datafly: the fewest generalization steps after which at most ``limit`` of the records need suppressing."""
+    if not hierarchies:     # no quasi-identifier to hold to k: the records are published as they are
+        return Plan((), frozenset(), False)
     total = sum(observation.counts.values())
     budget = math.floor(limit * total)
     levels = [0] * len(hierarchies)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 ACTIONS = ("drop", "pseudonymize", "generalize", "scrub", "keep")
+SETTINGS = ("reviewed_by", "reviewed_on", "k", "suppression_limit", "pseudonyms", "forms")
 PSEUDONYM_SCOPES = ("cycle", "panel")
 DEFAULT_ACTIONS = {"direct_identifier": "drop", "linking_identifier": "pseudonymize",
                    "quasi_identifier": "generalize", "sensitive": "keep", "free_text": "scrub", "none": "keep"}
@@ -107,6 +108,9 @@ def load_policy(text: bytes) -> Policy:
         raw = tomllib.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise PolicyError(f"the policy file is not valid TOML: {err}") from None
+    unknown = set(raw) - set(SETTINGS)
+    if unknown:     # a misspelt setting would silently leave the default in force
+        raise PolicyError(f"unknown setting {', '.join(sorted(unknown))} (use {', '.join(SETTINGS)})")
     for required in ("reviewed_by", "reviewed_on"):
         if not raw.get(required):
             raise PolicyError(f"'{required}' is missing: a policy file is used only once someone reviewed it")
@@ -120,7 +124,12 @@ def load_policy(text: bytes) -> Policy:
     if scope not in PSEUDONYM_SCOPES:
         raise PolicyError(f"'pseudonyms' must be one of {', '.join(PSEUDONYM_SCOPES)}")
     overrides = {}
-    for form_id, form in (raw.get("forms") or {}).items():
+    forms = raw.get("forms") or {}
+    if not isinstance(forms, dict):
+        raise PolicyError("'forms' must hold one table per form, e.g. [forms.student_questionnaire.fields.comment]")
+    for form_id, form in forms.items():
+        if not isinstance(form, dict) or set(form) - {"fields"} or not isinstance(form.get("fields", {}), dict):
+            raise PolicyError(f"forms.{form_id}: expected only 'fields', e.g. [forms.{form_id}.fields.comment]")
         for path, entry in (form.get("fields") or {}).items():
             overrides[f"{form_id}:{path}"] = _override(form_id, path, entry)
     reviewed_on = raw["reviewed_on"]

@@ -230,7 +230,7 @@ def invalid_policy(reason: str) -> Problem:
 
 
 def export_not_ready(status: str) -> Problem:
-    return Problem("409.20", f"This export is {status}; it can be downloaded once it is done.", {"status": status})
+    return Problem("409.21", f"This export is {status}; it can be downloaded once it is done.", {"status": status})
 
 
 def handover_invalid(problems: list[str]) -> Problem:

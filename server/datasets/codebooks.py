@@ -12,7 +12,7 @@ import json
 from typing import BinaryIO
 
 from . import Variable
-from .workbooks import clean, label
+from .workbooks import Sheet, label, write_xlsx as write_workbook
 
 LANGUAGES = ("ky", "ru")
 
@@ -42,38 +42,26 @@ def to_json(book: dict) -> str:
 
 def write_xlsx(target: BinaryIO, book: dict, language: str) -> None:
     """Sheets: variables, values, dropped, truncations, about."""
-    from openpyxl import Workbook
+    def sheet(name: str, header: list[str], rows) -> Sheet:
+        return Sheet(name, [Variable(h) for h in header], rows, labels=False)
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("variables")
-    sheet.append(["table", "name", "label_ky", "label_ru", "type", "storage", "measure", "missing",
-                  "classification", "treatment"])
-    for table in book["tables"]:
-        for v in table["variables"]:
-            sheet.append([table["table"], v["name"], clean(v["labels"]["ky"]), clean(v["labels"]["ru"]), v["type"],
-                          v["storage"], v["measure"], " ".join(map(str, v["missing"])), v["classification"],
-                          v["treatment"]])
-    values = workbook.create_sheet("values")
-    values.append(["table", "name", "value", "label_ky", "label_ru"])
-    for table in book["tables"]:
-        for v in table["variables"]:
-            for item in v["values"]:
-                values.append([table["table"], v["name"], str(item["value"]), clean(item["labels"]["ky"]),
-                               clean(item["labels"]["ru"])])
-    dropped = workbook.create_sheet("dropped")
-    dropped.append(["table", "name", "reason"])
-    for item in book["dropped"]:
-        dropped.append([item["table"], item["variable"], item["reason"]])
-    cut = workbook.create_sheet("truncations")
-    cut.append(["file", "name", "what", "original", "written"])
-    for item in book["truncations"]:
-        cut.append([item["file"], item["variable"], item["what"], clean(item["original"]), clean(item["written"])])
-    about = workbook.create_sheet("about")
-    about.append(["form_id", book["form_id"]])
-    about.append(["version", book["version"]])
-    about.append(["title", clean(book["title"])])
-    about.append(["labels shown in", label({"ky": "Кыргызча", "ru": "Русский"}, language)])
-    for key, value in book["anonymization"].items():
-        about.append([f"anonymization: {key}", str(value)])
+    variables = [(t["table"], v) for t in book["tables"] for v in t["variables"]]
+    about = [["form_id", book["form_id"]], ["version", book["version"]], ["title", book["title"]],
+             ["labels shown in", label({"ky": "Кыргызча", "ru": "Русский"}, language)]]
+    about += [[f"anonymization: {key}", str(value)] for key, value in book["anonymization"].items()]
     about.append(["system missing", book["system_missing"]])
-    workbook.save(target)
+    write_workbook(target, [
+        sheet("variables", ["table", "name", "label_ky", "label_ru", "type", "storage", "measure", "missing",
+                            "classification", "treatment"],
+              ([table, v["name"], v["labels"]["ky"], v["labels"]["ru"], v["type"], v["storage"], v["measure"],
+                " ".join(map(str, v["missing"])), v["classification"], v["treatment"]] for table, v in variables)),
+        sheet("values", ["table", "name", "value", "label_ky", "label_ru"],
+              ([table, v["name"], str(item["value"]), item["labels"]["ky"], item["labels"]["ru"]]
+               for table, v in variables for item in v["values"])),
+        sheet("dropped", ["table", "name", "reason"],
+              ([item["table"], item["variable"], item["reason"]] for item in book["dropped"])),
+        sheet("truncations", ["file", "name", "what", "original", "written"],
+              ([item["file"], item["variable"], item["what"], item["original"], item["written"]]
+               for item in book["truncations"])),
+        sheet("about", ["key", "value"], about),
+    ], language)

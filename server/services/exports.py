@@ -83,9 +83,6 @@ def request_export(form: Form, user: StaffUser, kind: str, formats, language: st
     if any(f not in FORMATS for f in requested):
         raise problems.invalid_data("formats", f"choose from {', '.join(FORMATS)}")
     formats = [f for f in FORMATS if f in requested]
-    if kind == "raw" and "xlsx" in formats:
-        raise problems.invalid_data("formats", "raw exports are CSV and SPSS only: XLSX writing keeps sheets "
-                                               "in clear temporary files")
     if language not in LANGUAGES:
         raise problems.invalid_data("language", f"expected one of {', '.join(LANGUAGES)}")
     purpose = (purpose or "").strip() or None
