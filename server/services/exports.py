@@ -101,15 +101,17 @@ def request_export(form: Form, user: StaffUser, kind: str, formats, language: st
 
 def run_export(job_id: int, progress: Callable[[int, int], None] | None = None) -> ExportJob:
     """Build the job's zip (committing as it goes); a failure is recorded on the job and raised."""
-    with writing():  # keys may be created on first use: before the long read, not during it
+    with writing():
         job = db.session.get(ExportJob, job_id)
         job.status, job.started_at = "running", utcnow()
-        project = db.session.get(Project, job.project_id)
-        options = dataset_options(project, job.kind == "anonymized", job.formats, job.language,
-                                  project_policy(project) if job.kind == "anonymized" else Policy())
         db.session.commit()
-    set_write_intent(False)  # the passes only read: on SQLite they must not hold the write lock
     try:
+        with writing():  # keys may be created on first use: before the long read, not during it
+            project = db.session.get(Project, job.project_id)
+            options = dataset_options(project, job.kind == "anonymized", job.formats, job.language,
+                                      project_policy(project) if job.kind == "anonymized" else Policy())
+            db.session.commit()
+        set_write_intent(False)  # the passes only read: on SQLite they must not hold the write lock
         form = db.session.get(Form, job.form_id)
         scratch = io.BufferedRandom(EphemeralFile())
         with zipfile.ZipFile(scratch, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -18,6 +18,7 @@ import pyreadstat
 import pytest
 
 import forms
+from server.problems import Problem
 from server.services import audit
 from server.storage import db
 from server.storage.audit import AuditEntry
@@ -252,3 +253,28 @@ def test_same_data_policy_and_secret_give_the_same_file_in_pseudonym_order_not_a
         return {line.split(",")[column] for line in text.splitlines()[1:]}
     assert schools(_anonymized_csv(app, other)).isdisjoint(schools(first))
     assert schools(_anonymized_csv(app, other, PANEL)) == schools(_anonymized_csv(app, project_id, PANEL))
+
+
+def test_a_job_not_yet_done_cannot_be_downloaded_and_a_bad_policy_file_fails_the_job_with_its_reason(
+        cycle, app, world, live_server):
+    from server.services import exports
+    from server.services import forms as form_service, projects
+    from server.storage.users import StaffUser
+    project_id, _ = cycle
+
+    def queued() -> int:
+        project = projects.get_project(project_id)
+        user = db.session.scalar(db.select(StaffUser).where(StaffUser.email == ANALYST))
+        return exports.request_export(form_service.get_form(project, "lesson_observation"), user, "anonymized",
+                                      ["csv"], "ru", None, audit.Actor("staff", user.id)).id
+    job_id = world.run(queued)
+    http = sign_in(live_server, ANALYST, PASSWORD)
+    waiting = http.get(f"{live_server}/projects/{project_id}/exports/{job_id}/download")
+    assert waiting.status_code == 409 and "409.21" in waiting.text
+    policy = Path(app.instance_path) / "policies" / f"project-{project_id}.toml"
+    policy.parent.mkdir(parents=True, exist_ok=True)
+    policy.write_text('reviewed_by = "DPO"\nreviewed_on = 2026-11-30\nk = 1\n')
+    with app.app_context(), pytest.raises(Problem, match="at least 2"):
+        exports.run_export(job_id)
+    page = http.get(f"{live_server}/projects/{project_id}/exports").text
+    assert "Не удался" in page and "must be a whole number of at least 2" in page
