@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import anonymizer
 from anonymizer import KeyOrder, Policy, Scrubber, TableAnonymizer
+from sqlalchemy import true
 
 from ..crypto import EphemeralFile
 from ..datasets import Variable, codebooks
@@ -26,7 +27,7 @@ from ..datasets.sav import write_sav
 from ..datasets.workbooks import Sheet, write_xlsx
 from ..storage.forms import FormDef
 from .dataset_tables import Table, rows_of, tables_of, typed, variable
-from .submission_records import Feed, read_records, count_rows
+from .submission_records import Feed, count_rows, read_records
 
 FORMATS = ("csv", "xlsx", "sav")
 LANGUAGES = ("ky", "ru")
@@ -79,7 +80,7 @@ def write_dataset(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, optio
                   progress: Progress | None = None) -> dict:
     """Add the form's files to ``archive``; returns a summary (files, rows, risk report, truncations)."""
     tables = tables_of(feed, form_def)
-    total = count_rows(feed, _everything())
+    total = count_rows(feed, true())
     passes = 2 if options.anonymized else 1
     tick = _ticker(progress, total * passes)
     if options.anonymized:
@@ -107,11 +108,6 @@ def write_dataset(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, optio
             "truncations": len(truncations)}
 
 
-def _everything():
-    from sqlalchemy import true
-    return true()
-
-
 def _ticker(progress: Progress | None, total: int) -> Callable[[], None]:
     state = {"done": 0}
 
@@ -123,7 +119,7 @@ def _ticker(progress: Progress | None, total: int) -> Callable[[], None]:
 
 
 def _records(feed: Feed, tables: list[Table], tick) -> Iterator[list[list[list]]]:
-    for record in read_records(feed, _everything(), personal=True):
+    for record in read_records(feed, true(), personal=True):
         yield rows_of(feed, tables, record)
         tick()
 

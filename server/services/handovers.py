@@ -27,7 +27,7 @@ from pathlib import Path
 
 import anonymizer
 import forms as forms_package
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from .. import crypto, problems
 from ..storage import db, set_write_intent, writing
@@ -115,7 +115,6 @@ def build_handover(project: Project, user: StaffUser | None, actor: audit.Actor,
 
 
 def _counts(published: list[Form]) -> dict[str, int]:
-    from sqlalchemy import true
     return {f.xml_form_id: count_rows(feed_for(f), true()) for f in published}
 
 
