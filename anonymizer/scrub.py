@@ -65,7 +65,8 @@ def _normal(word: str) -> str:
     return word.lower().translate(_FOLD)
 
 
-_FOLD = str.maketrans({"ё": "е", "ү": "у", "ө": "о", "ң": "н", "ь": None, "ъ": None, "ö": "o", "ü": "u"})
+_FOLD = str.maketrans({"ё": "е", "ү": "у", "ө": "о", "ң": "н", "ь": None, "ъ": None, "ö": "o", "ü": "u",
+                       "ғ": "г", "қ": "к", "ҳ": "х", "ў": "у"})    # Uzbek letters, written without in Kyrgyz/Russian
 _VOWELS = "аеиоуыэюяйaeiouy"     # and й: Сергей, Сергея, Сергеем
 _CASE_ENDINGS = ("а", "ы", "и", "е", "у", "ю", "я", "ой", "ей", "ою", "ею", "ом", "ем")
 
@@ -82,13 +83,11 @@ def name_tokens(names: Iterable[str]) -> set[str]:
                 spelling = _normal(spelling)
                 if len(spelling) >= MIN_TOKEN:
                     tokens.add(spelling)
-                for stem in {spelling[:-1] if spelling[-1:] in _VOWELS else spelling, spelling.rstrip(_VOWELS)}:
-                    if stem == spelling or len(stem) < MIN_TOKEN:
-                        continue
-                    if len(stem) >= MIN_STEM:           # Сергей -> серге, серг; Мария -> мари
-                        tokens.add(stem)
-                    elif not stem.isascii():            # Ольга (олга) -> олги, олгой: too short for a prefix
-                        tokens.update(stem + ending for ending in _CASE_ENDINGS)
+                stem = spelling.rstrip(_VOWELS)
+                if len(stem) >= MIN_STEM + 1 and stem != spelling:
+                    tokens.add(stem)
+                elif len(stem) >= MIN_TOKEN and stem != spelling and not stem.isascii():
+                    tokens.update(stem + ending for ending in _CASE_ENDINGS)   # Ольга (олга): олги, олгой
     return tokens
 
 

@@ -58,8 +58,8 @@ def latin_forms(part: str) -> set[str]:
     return {latin(part, scheme).lower() for scheme in LATIN_SCHEMES}
 
 
-# Russian case endings by how the name part ends (the stem kept is never shorter than four letters);
-# Kyrgyz case suffixes (both vowel harmonies, plural, "like").
+# Russian case endings by how the name part ends (every part above keeps a stem of four letters or more:
+# the scrubber matches shorter ones only as written); Kyrgyz case suffixes (both harmonies, plural, "like").
 RUSSIAN_ENDINGS = [("ова", "ов", ["ой", "у", "ою"]), ("ева", "ев", ["ой", "у"]), ("ина", "ин", ["ой", "у"]),
                    ("ов", "ов", ["а", "у", "ым", "е", "ых"]), ("ев", "ев", ["а", "у", "ым", "е"]),
                    ("ин", "ин", ["а", "у", "ым", "е"]), ("а", "", ["ы", "е", "у", "ой"]),
@@ -86,7 +86,7 @@ def russian_case(part: str, index: int) -> str:
 class Mention:
     """Something personal as written into a free-text answer, and what must never come out again."""
 
-    kind: str                       # pin, phone, email, name
+    kind: str                       # pin, phone, email, name, code
     written: str                    # as it appears in the text
     forbidden_text: tuple[str, ...]     # never a substring of the output (case-insensitive)
     forbidden_digits: tuple[str, ...] = ()   # never in the output once separators are removed
@@ -291,11 +291,11 @@ def questionnaire_rows(draw, roster: list[str]) -> tuple[list, list[Mention]]:
     known = roster + [name]
     comment, said = draw(free_texts(known))
     teacher, said_too = draw(free_texts(known, max_mentions=2))
-    if draw(st.booleans()):      # the respondent writes down their own identifiers as the form holds them
-        comment += f" {pin}, {phone}, {email}"
-        said = said + [Mention("pin", pin, (pin,), (pin,)), Mention("phone", phone, (phone,), (national,)),
-                       Mention("email", email, (email, email.split("@")[0]))]
     code = draw(participant_codes())
+    if draw(st.booleans()):      # the respondent writes down their own identifiers as the form holds them
+        comment += f" {pin}, {phone}, {email}, {code.lower()}"
+        said = said + [Mention("pin", pin, (pin,), (pin,)), Mention("phone", phone, (phone,), (national,)),
+                       Mention("email", email, (email, email.split("@")[0])), Mention("code", code, (code,))]
     row = [draw(submission_times()), name, pin, phone, email, code, code[:6], draw(st.sampled_from("fm")),
            draw(st.sampled_from(REGIONS)), str(draw(st.integers(1, 5))), comment, teacher, draw(instance_ids())]
     return row, said + said_too

@@ -73,3 +73,15 @@ def test_two_suppressed_outliers_are_removed_because_together_they_are_fewer_tha
     report = worker.risk_report()
     assert (report["records_out"], report["records_removed"], report["k_reached"]) == (10, 2, 3)
     assert report["records_with_suppressed_quasi_identifiers"] == 0
+
+
+def test_when_two_quasi_identifiers_have_as_many_values_the_first_column_climbs_first():
+    # Twelve women aged 16, 17, 18 in Chui, Osh and Naryn (each combination once or twice; each region 4 times):
+    # age and region both have 3 values. Age is listed first, so it climbs to 15-19, and every region is then a
+    # class of 4. (Had region climbed first, merging nothing rarer than 3, it would have been suppressed.)
+    students = [("f", age, region) for region in ("chui", "osh", "naryn") for age in ("16", "17", "18")] \
+        + [("f", "16", "chui"), ("f", "17", "osh"), ("f", "18", "naryn")]
+    out, worker = anonymize(students, 0.0)
+    assert out == [("f", "15-19", region) for _, _, region in students]
+    assert worker.risk_report()["generalization_levels"] == {
+        "background-sex": "exact", "background-age": "bands of 5", "background-region": "exact"}

@@ -62,9 +62,8 @@ def tables(draw):
             _, values, distinct = QUASI[q]
             if unique and distinct:
                 row.append(distinct(i))
-            else:
-                row.append(draw(st.one_of(values, st.sampled_from([None, ""])) if draw(st.integers(0, 9)) == 0
-                                else values))
+            else:       # one answer in ten is missing
+                row.append(draw(values) if draw(st.integers(0, 9)) else draw(st.sampled_from([None, ""])))
         rows.append(row + [str(draw(st.integers(1, 5)))])
     overrides = {"f:background/specialty": {"action": "generalize", "groups": GROUPS}} if draw(st.booleans()) else {}
     policy = Policy(k=draw(st.integers(2, 10)), suppression_limit=draw(limits), overrides=overrides)
