@@ -76,7 +76,7 @@ def hierarchy(kind: str, rule: Rule, counts: Counter, k: int) -> Hierarchy:
     names, steps = ["exact"], []
     grouped: Callable[[str], str] = lambda v: v
     if rule.groups:
-        table = {value: name for name, values in rule.groups.items() for value in values}
+        table = {base_value(kind, value): name for name, values in rule.groups.items() for value in values}
         grouped = lambda v: table.get(v, v)
         steps.append(grouped)
         names.append("policy groups")

@@ -41,6 +41,9 @@ ALWAYS_DROPPED_TYPES = {"deviceid", "subscriberid", "simserial", "phonenumber", 
 # Fields whose values are built from identifiers (pyxform's instance name) or index the raw data.
 ALWAYS_DROPPED_NAMES = {"instanceName"}
 RECORD_KEY = "instanceID"
+# Linking identifiers of a cluster rather than a person: the school is a quasi-identifier of the people in it
+# (a school with three second-year welders tells who they are), so its pseudonym is held to k too.
+CLUSTERS = {"school_code"}
 
 
 class PolicyError(ValueError):
@@ -64,6 +67,7 @@ class Rule:
     bands: tuple[int, ...] = (5, 10)              # widths of number bands, level by level
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)   # category -> values merged into it
     reason: str = ""                              # why: the class, a type, or the policy file
+    quasi: bool = False                           # a pseudonym also held to k with the quasi-identifiers
 
 
 @dataclass(frozen=True)
@@ -92,14 +96,15 @@ class Policy:
             return Rule("drop", reason="unclassified")
         base = Rule(DEFAULT_ACTIONS[column.classification] if column.classification else "drop",
                     sensitive=column.classification == "sensitive",
-                    reason=f"class {column.classification}")
+                    reason=f"class {column.classification}",
+                    quasi=column.classification == "linking_identifier" and leaf in CLUSTERS)
         if override is None:
             return base
         return replace(base, action=override.get("action", base.action),
                        sensitive=bool(override.get("sensitive", base.sensitive)),
                        bands=tuple(override.get("bands", base.bands)),
                        groups={k: tuple(v) for k, v in override.get("groups", {}).items()},
-                       reason="policy file")
+                       quasi=bool(override.get("quasi", base.quasi)), reason="policy file")
 
 
 def load_policy(text: bytes) -> Policy:
@@ -118,7 +123,7 @@ def load_policy(text: bytes) -> Policy:
     if not isinstance(k, int) or isinstance(k, bool) or k < 2:
         raise PolicyError("'k' must be a whole number of at least 2")
     limit = raw.get("suppression_limit", 0.05)
-    if not isinstance(limit, (int, float)) or not 0 <= limit <= 1:
+    if not isinstance(limit, (int, float)) or isinstance(limit, bool) or not 0 <= limit <= 1:
         raise PolicyError("'suppression_limit' must be a share between 0 and 1, e.g. 0.05")
     scope = raw.get("pseudonyms", "cycle")
     if scope not in PSEUDONYM_SCOPES:
@@ -143,14 +148,18 @@ def _override(form_id: str, path: str, entry) -> dict:
     where = f"forms.{form_id}.fields.{path}"
     if not isinstance(entry, dict):
         raise PolicyError(f"{where}: expected a table with 'action'")
-    unknown = set(entry) - {"action", "sensitive", "bands", "groups"}
+    unknown = set(entry) - {"action", "sensitive", "bands", "groups", "quasi"}
     if unknown:
         raise PolicyError(f"{where}: unknown setting {', '.join(sorted(unknown))} "
-                          "(use action, sensitive, bands, groups)")
+                          "(use action, sensitive, bands, groups, quasi)")
+    for flag in ("sensitive", "quasi"):
+        if flag in entry and not isinstance(entry[flag], bool):
+            raise PolicyError(f"{where}: '{flag}' must be true or false")
     if "action" in entry and entry["action"] not in ACTIONS:
         raise PolicyError(f"{where}: action '{entry['action']}' is not one of {', '.join(ACTIONS)}")
     bands = entry.get("bands", [5, 10])
-    if not isinstance(bands, list) or not bands or not all(isinstance(b, int) and b > 0 for b in bands):
+    if not isinstance(bands, list) or not bands or not all(
+            isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in bands):
         raise PolicyError(f"{where}: 'bands' must be a list of positive whole numbers, e.g. [5, 10]")
     groups = entry.get("groups", {})
     if not isinstance(groups, dict) or not all(isinstance(v, list) for v in groups.values()):

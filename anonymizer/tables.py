@@ -43,7 +43,8 @@ class TableAnonymizer:
         self.rules = policy.rules_for(form_id, columns)
         actions = [self.rules[c.name].action for c in columns]
         self.kept = [i for i, a in enumerate(actions) if a != "drop"]
-        self.quasi = [i for i, a in enumerate(actions) if a == "generalize"]
+        self.quasi = [i for i, a in enumerate(actions)
+                      if a == "generalize" or (a == "pseudonymize" and self.rules[columns[i].name].quasi)]
         self.sensitive = [i for i in self.kept if self.rules[columns[i].name].sensitive]
         self.identifying = [i for i, c in enumerate(columns) if c.classification in IDENTIFYING]
         self.actions = actions
@@ -58,7 +59,9 @@ class TableAnonymizer:
     # ---- pass 1 ------------------------------------------------------------------------------------
 
     def _combination(self, row: Sequence) -> tuple:
-        return tuple(hierarchies.base_value(self.columns[i].type, row[i]) for i in self.quasi)
+        """The level-0 quasi-identifiers of a row (a clustering code by its pseudonym, never its value)."""
+        return tuple(hierarchies.base_value(self.columns[i].type, row[i]) if self.actions[i] == "generalize"
+                     else (self._pseudonym(row[i]) if row[i] else None) for i in self.quasi)
 
     def observe(self, row: Sequence) -> None:
         combination = self._combination(row)
@@ -73,7 +76,8 @@ class TableAnonymizer:
         self.observation.add(combination, weight, {self.columns[i].name: row[i] for i in self.sensitive})
 
     def decide(self) -> None:
-        self.hierarchies = [hierarchies.hierarchy(self.columns[i].type, self.rules[self.columns[i].name],
+        self.hierarchies = [hierarchies.hierarchy(self.columns[i].type if self.actions[i] == "generalize"
+                                                  else "pseudonym", self.rules[self.columns[i].name],
                                                   counter, self.policy.k)
                             for i, counter in zip(self.quasi, self.marginals)]
         self.plan = kanonymity.plan(self.observation, self.hierarchies, self.policy.k, self.policy.suppression_limit)
@@ -90,7 +94,7 @@ class TableAnonymizer:
         out = []
         for i in self.kept:
             action, value = self.actions[i], row[i]
-            if action == "generalize":
+            if i in generalized:
                 out.append(generalized[i])
             elif value is None or value == "":
                 out.append(None)
@@ -119,9 +123,10 @@ class TableAnonymizer:
             column, rule = self.columns[i], self.rules[self.columns[i].name]
             treatment = {"pseudonymize": "replaced by a keyed pseudonym", "scrub": "free text scrubbed",
                          "keep": "kept"}.get(rule.action, "")
-            if rule.action == "generalize":
-                position = self.quasi.index(i)
-                treatment = f"generalized: {self.hierarchies[position].names[levels[i]]}"
+            if i in levels:
+                level = self.hierarchies[self.quasi.index(i)].names[levels[i]]
+                treatment = (f"generalized: {level}" if rule.action == "generalize" else
+                             f"replaced by a keyed pseudonym, held to k with the quasi-identifiers: {level}")
             out.append(OutputColumn(column.name, column, rule, treatment))
         return out
 

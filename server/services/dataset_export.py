@@ -68,12 +68,7 @@ class _Published:
         self.rows += 1
 
     def __iter__(self) -> Iterator[list]:
-        self.file.flush()
-        end = self.file.tell()
-        self.file.seek(0)
-        while self.file.tell() < end:
-            yield pickle.load(self.file)
-        self.file.seek(end)
+        return _spooled(self.file)
 
 
 def write_dataset(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, options: DatasetOptions,
@@ -134,26 +129,36 @@ def _raw(feed: Feed, tables: list[Table], tick) -> list[_Published]:
 
 
 def _anonymized(feed: Feed, tables: list[Table], options: DatasetOptions, total: int, tick):
+    """Main table: observe, decide, transform. Repeat rows of the records it keeps wait (encrypted) until
+    their own tables are decided, so a removed record takes its repeat rows along and k holds in each table."""
     scrubber = Scrubber(options.known_names)
-    workers = [TableAnonymizer(feed.xml_form_id, t.columns, options.policy, options.pseudonym_key, scrubber)
-               for t in tables]
+    main, *repeats = [TableAnonymizer(feed.xml_form_id, t.columns, options.policy, options.pseudonym_key, scrubber)
+                      for t in tables]
     for per_table in _records(feed, tables, tick):
-        for worker, rows in zip(workers, per_table):
+        main.observe(per_table[0][0])
+    main.decide()
+    orders = [_order(main)]
+    waiting = [spool() for _ in repeats]
+    for per_table in _records(feed, tables, tick):
+        out = main.transform(per_table[0][0])
+        if out is None:
+            continue
+        orders[0].add(out)
+        for worker, file, rows in zip(repeats, waiting, per_table[1:]):
             for row in rows:
                 worker.observe(row)
-    orders = []
-    for worker in workers:
+                pickle.dump(row, file, protocol=pickle.HIGHEST_PROTOCOL)
+    for worker, file in zip(repeats, waiting):
         worker.decide()
-        names = [c.name for c in worker.output_columns()]
-        orders.append(KeyOrder(names.index("KEY"), sum(worker.observation.counts.values()), spool))
-    for per_table in _records(feed, tables, tick):
-        for worker, order, rows in zip(workers, orders, per_table):
-            for row in rows:
-                out = worker.transform(row)
-                if out is not None:
-                    order.add(out)
+        order = _order(worker)
+        for row in _spooled(file):
+            out = worker.transform(row)
+            if out is not None:
+                order.add(out)
+        file.close()
+        orders.append(order)
     published, risk, dropped = [], {}, []
-    for table, worker, order in zip(tables, workers, orders):
+    for table, worker, order in zip(tables, [main, *repeats], orders):
         dropped += [{"table": table.name, "variable": c.name, "reason": r.reason} for c, r in worker.dropped_columns()]
         variables = [variable(table, c.source, c.treatment) for c in worker.output_columns()]
         target = _Published(table, variables, spool())
@@ -163,6 +168,21 @@ def _anonymized(feed: Feed, tables: list[Table], options: DatasetOptions, total:
         published.append(target)
         risk[table.name] = worker.risk_report()
     return published, risk, dropped
+
+
+def _order(worker: TableAnonymizer) -> KeyOrder:
+    names = [c.name for c in worker.output_columns()]
+    return KeyOrder(names.index("KEY"), sum(worker.observation.counts.values()), spool)
+
+
+def _spooled(file: io.BufferedRandom) -> Iterator[list]:
+    """The rows pickled into a scratch file, from the start."""
+    file.flush()
+    end = file.tell()
+    file.seek(0)
+    while file.tell() < end:
+        yield pickle.load(file)
+    file.seek(end)
 
 
 def _write_formats(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, published: list[_Published],

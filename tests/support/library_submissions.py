@@ -21,7 +21,7 @@ def fill(book: Codebook, seed: int, who: Person | None = None, repeats: int = 2)
     who = who or person(seed)
     instance_id = f"uuid:{uuid.UUID(int=rng.getrandbits(128))}"
     root = book.variables[0].path.split("/")[1]
-    answers = {v.path: _answer(v, rng, who, instance_id) for v in book.variables}
+    answers = {v.path: _answer(v, rng, who, instance_id, seed) for v in book.variables}
     tree: dict = {}
     for path, value in answers.items():
         node = tree
@@ -48,7 +48,7 @@ def _xml(node: dict, path: str, repeats: set[str], copies: int) -> str:
     return "".join(out)
 
 
-def _answer(v, rng: random.Random, who: Person, instance_id: str) -> str | None:
+def _answer(v, rng: random.Random, who: Person, instance_id: str, seed: int) -> str | None:
     name = v.name
     if name == "instanceID":
         return instance_id
@@ -73,7 +73,7 @@ def _answer(v, rng: random.Random, who: Person, instance_id: str) -> str | None:
     if v.type == "deviceid":
         return f"collect:{who.phone[-6:]}{rng.randint(100000, 999999)}"
     if "school_code" in name:
-        return f"{rng.randint(100000, 999999)}"
+        return f"{100001 + seed % 2}"         # two schools: each holds every other submission
     if "participant_code" in name:
         return f"{rng.randint(100000, 999999)}-S{rng.randint(0, 999):03d}"
     if name.endswith("_code"):

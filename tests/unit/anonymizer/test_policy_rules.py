@@ -130,3 +130,36 @@ def test_a_wrong_policy_file_raises_a_policy_error_naming_the_entry(text, names)
     with pytest.raises(PolicyError) as raised:
         load_policy(text.encode())
     assert names in str(raised.value)
+
+
+SCHOOLED = [Column("school_code", "school_code", "string", "linking_identifier"),
+            Column("background-sex", "background/sex", "select1", "quasi_identifier"),
+            Column("KEY", "KEY", "string", "linking_identifier")]
+
+
+def _published(policy: Policy, rows: list[list[str]]) -> tuple[list, list]:
+    worker = TableAnonymizer("student_questionnaire", SCHOOLED, policy, b"k" * 32, Scrubber())
+    for row in rows:
+        worker.observe(row)
+    worker.decide()
+    return [worker.transform(row) for row in rows], worker.output_columns()
+
+
+def test_a_small_school_is_merged_so_its_few_students_are_not_told_apart():
+    rows = ([["100001", "f", f"uuid:a{i}"] for i in range(6)] + [["100002", "f", f"uuid:b{i}"] for i in range(5)]
+            + [["100003", "f", f"uuid:c{i}"] for i in range(2)] + [["100004", "f", f"uuid:d{i}"] for i in range(3)])
+    out, columns = _published(Policy(k=5, suppression_limit=0.0), rows)
+    assert columns[0].treatment.startswith("replaced by a keyed pseudonym, held to k")
+    schools = [row[0] for row in out]
+    assert schools[:11] == [schools[0]] * 6 + [schools[6]] * 5 and len(schools[0]) == 16
+    assert schools[11:] == ["other"] * 5           # 2 + 3 students: one class of 5
+    assert "100003" not in repr(out) and "100004" not in repr(out)
+
+
+def test_the_policy_can_keep_every_school_apart_when_its_records_describe_no_person():
+    rows = [["100001", "f", "uuid:a"], ["100002", "f", "uuid:b"]] * 3
+    policy = load_policy((REVIEWED + "k = 2\n[forms.student_questionnaire.fields.school_code]\nquasi = false\n")
+                         .encode())
+    out, columns = _published(policy, rows)
+    assert columns[0].treatment == "replaced by a keyed pseudonym"
+    assert len({row[0] for row in out}) == 2
