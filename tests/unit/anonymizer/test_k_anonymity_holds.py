@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from anonymizer import Column, Policy, Scrubber, TableAnonymizer
 from anonymizer.hierarchies import base_value
-from kyrgyz_people import REGIONS
+from tests.support.kyrgyz_people import REGIONS
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KEY = b"generated pseudonym key for tests"

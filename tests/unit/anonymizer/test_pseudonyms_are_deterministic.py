@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from anonymizer.hierarchies import OTHER
 from anonymizer import Column, Policy, Scrubber, TableAnonymizer, pseudonym
-from kyrgyz_people import QUESTIONNAIRE, full_names, instance_ids, participant_codes, questionnaire_rows
+from tests.support.kyrgyz_people import QUESTIONNAIRE, full_names, instance_ids, participant_codes, questionnaire_rows
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 POLICY = Policy(k=2, suppression_limit=0.5)

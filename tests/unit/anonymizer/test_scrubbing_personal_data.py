@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from anonymizer.hierarchies import OTHER
 from anonymizer import Policy, Scrubber, TableAnonymizer
-from kyrgyz_people import (QUESTIONNAIRE, free_texts, full_names, latin, leaks, name_mentions, phones, pins,
+from tests.support.kyrgyz_people import (QUESTIONNAIRE, free_texts, full_names, latin, leaks, name_mentions, phones, pins,
                            questionnaire_rows)
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
