@@ -28,7 +28,9 @@ class Observation:
 
     counts: Counter = field(default_factory=Counter)
     weights: defaultdict = field(default_factory=lambda: defaultdict(float))
-    sensitive: defaultdict = field(default_factory=lambda: defaultdict(set))   # (combination, attr) -> values
+    # attr -> {combination: bit mask of the values seen}; a set per combination would take four times the memory
+    sensitive: defaultdict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    bits: defaultdict = field(default_factory=lambda: defaultdict(dict))      # attr -> {value: bit}
     weighted: bool = False
 
     def add(self, combination: tuple, weight: float | None, sensitive: dict[str, str | None]) -> None:
@@ -37,7 +39,14 @@ class Observation:
             self.weighted = True
             self.weights[combination] += weight
         for attr, value in sensitive.items():
-            self.sensitive[(combination, attr)].add(value)
+            if value is not None:
+                bits = self.bits[attr]
+                bit = bits.setdefault(value, 1 << len(bits))
+                self.sensitive[attr][combination] |= bit
+
+    def values(self, attr: str, combination: tuple) -> int:
+        """The bit mask of the (non-missing) values of ``attr`` seen with ``combination``."""
+        return self.sensitive[attr].get(combination, 0) if attr in self.sensitive else 0
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ def risk_report(observation: Observation, hierarchies: list[Hierarchy], chosen: 
     """k reached, suppression, sample uniques, l-diversity and individual re-identification risk."""
     classes: Counter = Counter()
     weights: defaultdict = defaultdict(float)
-    values: defaultdict = defaultdict(set)
+    values: defaultdict = defaultdict(int)
     removed = suppressed_records = 0
     for combination, n in observation.counts.items():
         out = published(combination, hierarchies, chosen)
@@ -107,7 +116,7 @@ def risk_report(observation: Observation, hierarchies: list[Hierarchy], chosen: 
         classes[out] += n
         weights[out] += observation.weights.get(combination, 0.0)
         for attr in sensitive:
-            values[(out, attr)] |= observation.sensitive.get((combination, attr), set()) - {None}
+            values[(out, attr)] |= observation.values(attr, combination)
     risks = [(n, 1 / weights[c] if observation.weighted and weights[c] > 0 else 1 / n) for c, n in classes.items()]
     published_records = sum(classes.values())
     return {
@@ -122,7 +131,8 @@ def risk_report(observation: Observation, hierarchies: list[Hierarchy], chosen: 
         "sample_uniques_before": sum(1 for n in observation.counts.values() if n == 1),
         "sample_uniques_after": sum(1 for n in classes.values() if n == 1),
         "generalization_levels": list(chosen.levels),
-        "l_diversity": {attr: min((len(values[(c, attr)]) for c in classes), default=None) for attr in sensitive},
+        "l_diversity": {attr: min((values[(c, attr)].bit_count() for c in classes), default=None)
+                        for attr in sensitive},
         "risk": {
             "weighted": observation.weighted,
             "max": max((r for _, r in risks), default=0.0),

@@ -14,6 +14,37 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 BUCKET_ROWS = 20_000
+BATCH_ROWS = 256
+
+
+class RowSpool:
+    """Rows kept in a scratch file (binary, read/write, seekable), pickled in batches, read back in order."""
+
+    def __init__(self, file: BinaryIO):
+        self.file, self.pending, self.rows = file, [], 0
+
+    def add(self, row: list) -> None:
+        self.pending.append(row)
+        self.rows += 1
+        if len(self.pending) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            pickle.dump(self.pending, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.pending = []
+
+    def __iter__(self) -> Iterator[list]:
+        self._flush()
+        self.file.flush()
+        end = self.file.tell()
+        self.file.seek(0)
+        while self.file.tell() < end:
+            yield from pickle.load(self.file)
+        self.file.seek(end)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 class KeyOrder:
@@ -27,29 +58,22 @@ class KeyOrder:
         self.key = key
         self.buckets = max(1, math.ceil(count / BUCKET_ROWS))
         self.held: list[list] = []
-        self.files = [spool() for _ in range(self.buckets)] if self.buckets > 1 else []
+        self.files = [RowSpool(spool()) for _ in range(self.buckets)] if self.buckets > 1 else []
 
     def add(self, row: list) -> None:
         if not self.files:
             self.held.append(row)
             return
-        bucket = int(row[self.key][:8], 16) * self.buckets >> 32
-        pickle.dump(row, self.files[bucket], protocol=pickle.HIGHEST_PROTOCOL)
+        self.files[int(row[self.key][:8], 16) * self.buckets >> 32].add(row)
 
     def __iter__(self) -> Iterator[list]:
         by_key = lambda r: r[self.key]  # noqa: E731
         if not self.files:
             yield from sorted(self.held, key=by_key)
             return
-        for file in self.files:
-            size = file.tell()
-            file.seek(0)
-            held = []
-            while file.tell() < size:
-                held.append(pickle.load(file))
-            held.sort(key=by_key)
-            yield from held
+        for bucket in self.files:
+            yield from sorted(bucket, key=by_key)
 
     def close(self) -> None:
-        for file in self.files:
-            file.close()
+        for bucket in self.files:
+            bucket.close()

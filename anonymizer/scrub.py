@@ -54,10 +54,14 @@ def latin_spellings(word: str) -> set[str]:
     People mix the schemes within one word (a passport's ``Aizhan``: й as i, ж as zh; Uzbek
     ``Xojiev``: х as x, ж as j), so every letter takes each of its spellings, up to a bound."""
     lower = word.lower()
-    choices = [sorted({{**_SCHEMES[0], **scheme}.get(ch, ch) for scheme in _SCHEMES}) for ch in lower]
+    choices = [_LETTER_SPELLINGS.get(ch, (ch,)) for ch in lower]
     if math.prod(len(c) for c in choices) <= MAX_SPELLINGS:
         return {"".join(letters) for letters in itertools.product(*choices)}
-    return {"".join({**_SCHEMES[0], **scheme}.get(ch, ch) for ch in lower) for scheme in _SCHEMES}
+    return {"".join(table.get(ch, ch) for ch in lower) for table in _TABLES}
+
+
+_TABLES = [{**_SCHEMES[0], **scheme} for scheme in _SCHEMES]
+_LETTER_SPELLINGS = {ch: tuple(sorted({table.get(ch, ch) for table in _TABLES})) for ch in _SCHEMES[0]}
 
 
 def _normal(word: str) -> str:
@@ -96,25 +100,44 @@ class Scrubber:
 
     def __init__(self, known_names: Iterable[str] = ()):
         self.tokens = frozenset(name_tokens(known_names))
+        self._known: dict[str, bool] = {}       # word -> whether it is a known name (a bounded memo)
+        self._record: tuple[tuple, frozenset] = ((), frozenset())   # the last record's own name tokens
 
     def scrub(self, text: str | None, identifiers: Iterable[str] = ()) -> str | None:
         """``text`` with everything personal replaced; ``identifiers`` are the record's own values."""
         if not text:
             return text
-        identifiers = [i for i in identifiers if i and len(i) >= MIN_TOKEN]
-        for value in sorted(identifiers, key=len, reverse=True):
+        identifiers = tuple(i for i in identifiers if i and len(i) >= MIN_TOKEN)
+        folded = text.casefold()
+        for value in sorted((i for i in identifiers if i.casefold() in folded), key=len, reverse=True):
             text = re.sub(re.escape(value), "[ID]", text, flags=re.IGNORECASE)
         text = PIN.sub("[PIN]", text)
         text = CODE.sub("[CODE]", text)
         text = EMAIL.sub("[EMAIL]", text)
         text = LONG_NUMBER.sub("[NUMBER]", text)
-        tokens = self.tokens | name_tokens(identifiers) if identifiers else self.tokens
-        return _replace_names(text, tokens)
+        return _replace_names(text, self._is_known, self._record_tokens(identifiers))
+
+    def _is_known(self, word: str) -> bool:
+        found = self._known.get(word)
+        if found is None:
+            if len(self._known) > 100_000:
+                self._known.clear()
+            found = self._known[word] = bool(self.tokens) and _is_name(word, self.tokens)
+        return found
+
+    def _record_tokens(self, identifiers: tuple[str, ...]) -> frozenset[str]:
+        """Name tokens of the record's own identifiers that can be names (no digits); the last record's are kept,
+        since a record's free-text answers come one after another."""
+        names = tuple(i for i in identifiers if not any(ch.isdigit() for ch in i))
+        if names != self._record[0]:
+            self._record = (names, frozenset(name_tokens(names)))
+        return self._record[1]
 
 
-def _replace_names(text: str, tokens: frozenset[str] | set[str]) -> str:
+def _replace_names(text: str, known, record: frozenset[str]) -> str:
     words = list(WORD.finditer(text))
-    names = {i for i, m in enumerate(words) if (tokens and _is_name(m.group(0), tokens)) or SURNAME.match(m.group(0))}
+    names = {i for i, m in enumerate(words)
+             if known(m.group(0)) or (record and _is_name(m.group(0), record)) or SURNAME.match(m.group(0))}
     names |= {i - 1 for i, m in enumerate(words) if m.group(0).lower() in PARENT_WORDS and i > 0}
     for i in sorted(names):   # a capitalised neighbour across one space: a given name or patronymic
         for j in (i - 1, i + 1):

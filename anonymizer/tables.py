@@ -109,7 +109,7 @@ class TableAnonymizer:
     def _pseudonym(self, value: str) -> str:
         found = self._pseudonyms.get(value)
         if found is None:
-            if len(self._pseudonyms) > 200_000:   # flat memory on huge tables
+            if len(self._pseudonyms) > 50_000:   # flat memory on huge tables
                 self._pseudonyms.clear()
             found = self._pseudonyms[value] = pseudonym(self.key, value)
         return found

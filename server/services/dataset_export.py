@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import io
 import json
-import pickle
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import anonymizer
-from anonymizer import KeyOrder, Policy, Scrubber, TableAnonymizer
+from anonymizer import KeyOrder, Policy, RowSpool, Scrubber, TableAnonymizer
 from sqlalchemy import true
 
 from ..crypto import EphemeralFile
@@ -50,25 +49,28 @@ def spool() -> io.BufferedRandom:
     return io.BufferedRandom(EphemeralFile())
 
 
-@dataclass
-class _Published:
-    table: Table
-    variables: list[Variable]
-    file: io.BufferedRandom
-    rows: int = 0
-    widths: dict[str, int] = field(default_factory=dict)
+class PublishedTable(RowSpool):
+    """A table's published rows, typed, in a scratch file; the widest text of each variable (for SPSS)."""
+
+    def __init__(self, table: Table, variables: list[Variable]):
+        super().__init__(spool())
+        self.table, self.variables = table, variables
+        self.texts = [i for i, v in enumerate(variables) if not v.numeric]
+        self.widest = [0] * len(variables)
 
     def add(self, row: list) -> None:
-        for var, value in zip(self.variables, row):
-            if isinstance(value, str) and not var.numeric:
-                size = len(value.encode("utf-8"))
-                if size > self.widths.get(var.name, 0):
-                    self.widths[var.name] = size
-        pickle.dump(row, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.rows += 1
+        widest = self.widest
+        for i in self.texts:
+            value = row[i]
+            if value is not None and len(value) * 4 > widest[i]:   # a character is at most 4 bytes
+                size = len(value) if value.isascii() else len(value.encode("utf-8"))
+                if size > widest[i]:
+                    widest[i] = size
+        super().add(row)
 
-    def __iter__(self) -> Iterator[list]:
-        return _spooled(self.file)
+    @property
+    def widths(self) -> dict[str, int]:
+        return {self.variables[i].name: self.widest[i] for i in self.texts}
 
 
 def write_dataset(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, options: DatasetOptions,
@@ -97,7 +99,7 @@ def write_dataset(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, optio
             files.append(f"{base}-risk.json")
     finally:
         for p in published:
-            p.file.close()
+            p.close()
     return {"form": feed.xml_form_id, "version": form_def.version, "submissions": total, "files": files,
             "rows": {p.table.name: p.rows for p in published}, "risk": risk,
             "truncations": len(truncations)}
@@ -119,8 +121,8 @@ def _records(feed: Feed, tables: list[Table], tick) -> Iterator[list[list[list]]
         tick()
 
 
-def _raw(feed: Feed, tables: list[Table], tick) -> list[_Published]:
-    published = [_Published(t, [variable(t, c, "kept (raw export)") for c in t.columns], spool()) for t in tables]
+def _raw(feed: Feed, tables: list[Table], tick) -> list[PublishedTable]:
+    published = [PublishedTable(t, [variable(t, c, "kept (raw export)") for c in t.columns]) for t in tables]
     for per_table in _records(feed, tables, tick):
         for p, rows in zip(published, per_table):
             for row in rows:
@@ -138,7 +140,7 @@ def _anonymized(feed: Feed, tables: list[Table], options: DatasetOptions, total:
         main.observe(per_table[0][0])
     main.decide()
     orders = [_order(main)]
-    waiting = [spool() for _ in repeats]
+    waiting = [RowSpool(spool()) for _ in repeats]
     for per_table in _records(feed, tables, tick):
         out = main.transform(per_table[0][0])
         if out is None:
@@ -147,11 +149,11 @@ def _anonymized(feed: Feed, tables: list[Table], options: DatasetOptions, total:
         for worker, file, rows in zip(repeats, waiting, per_table[1:]):
             for row in rows:
                 worker.observe(row)
-                pickle.dump(row, file, protocol=pickle.HIGHEST_PROTOCOL)
+                file.add(row)
     for worker, file in zip(repeats, waiting):
         worker.decide()
         order = _order(worker)
-        for row in _spooled(file):
+        for row in file:
             out = worker.transform(row)
             if out is not None:
                 order.add(out)
@@ -161,7 +163,7 @@ def _anonymized(feed: Feed, tables: list[Table], options: DatasetOptions, total:
     for table, worker, order in zip(tables, [main, *repeats], orders):
         dropped += [{"table": table.name, "variable": c.name, "reason": r.reason} for c, r in worker.dropped_columns()]
         variables = [variable(table, c.source, c.treatment) for c in worker.output_columns()]
-        target = _Published(table, variables, spool())
+        target = PublishedTable(table, variables)
         for row in order:
             target.add(typed(variables, row))
         order.close()
@@ -175,17 +177,7 @@ def _order(worker: TableAnonymizer) -> KeyOrder:
     return KeyOrder(names.index("KEY"), sum(worker.observation.counts.values()), spool)
 
 
-def _spooled(file: io.BufferedRandom) -> Iterator[list]:
-    """The rows pickled into a scratch file, from the start."""
-    file.flush()
-    end = file.tell()
-    file.seek(0)
-    while file.tell() < end:
-        yield pickle.load(file)
-    file.seek(end)
-
-
-def _write_formats(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, published: list[_Published],
+def _write_formats(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, published: list[PublishedTable],
                    options: DatasetOptions) -> tuple[list[str], list]:
     base = f"{options.folder}{feed.xml_form_id}"
     stems = [base if p.table.repeat is None else f"{base}-{p.table.name.replace('/', '-')}" for p in published]
