@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-tools bench clean
+.PHONY: run test test-tools bench bench-export clean
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(STAMP) test-tools
 
 bench: $(STAMP)
 	SAPAT_BENCH_DATABASE_URL=$(PG_URL) $(PY) bench/ingest.py
+
+bench-export: $(STAMP)
+	$(PY) bench/export.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
