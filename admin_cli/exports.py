@@ -85,7 +85,11 @@ def _trusted_key(public_key: str | None) -> bytes:
         if len(raw) != 32:
             raise click.ClickException("--public-key is not a 32-byte Ed25519 key")
         return raw
-    return _installation_key()
+    try:
+        return _installation_key()
+    except Exception:  # noqa: BLE001 - on the Department's side there is no installation (or key) to ask
+        raise click.ClickException("no Sapat installation with a signing key here: pass --public-key with the "
+                                   "key 'sapat handover public-key' printed") from None
 
 
 @in_app(None)
