@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -195,6 +198,15 @@ def test_handover_package_is_built_signed_and_any_change_is_caught(cycle, app, m
     public = sapat(app, migrated, "handover", "public-key", as_user=None).stdout.splitlines()[0]
     assert "valid" in sapat(app, migrated, "handover", "verify", str(package), "--public-key", public,
                             as_user=None).stdout
+    # At the Department: no installation, only the key it was given.
+    department = {k: v for k, v in os.environ.items() if not k.startswith("SAPAT_")}
+    department["SAPAT_INSTANCE_PATH"] = str(tmp_path / "department")
+    verify = [sys.executable, "-m", "admin_cli", "handover", "verify", str(package)]
+    asked = subprocess.run(verify, env=department, capture_output=True, text=True, timeout=120)
+    assert asked.returncode == 1 and "--public-key" in asked.stderr
+    given = subprocess.run(verify + ["--public-key", public], env=department, capture_output=True, text=True,
+                           timeout=120)
+    assert given.returncode == 0 and "valid" in given.stdout
 
 
 @pytest.mark.slow
