@@ -136,8 +136,11 @@ class Scrubber:
 
 def _replace_names(text: str, known, record: frozenset[str]) -> str:
     words = list(WORD.finditer(text))
-    names = {i for i, m in enumerate(words)
-             if known(m.group(0)) or (record and _is_name(m.group(0), record)) or SURNAME.match(m.group(0))}
+    names = set()
+    for i, match in enumerate(words):
+        word = match.group(0)
+        if known(word) or (record and _is_name(word, record)) or (word[0].isupper() and SURNAME.match(word)):
+            names.add(i)
     names |= {i - 1 for i, m in enumerate(words) if m.group(0).lower() in PARENT_WORDS and i > 0}
     for i in sorted(names):   # a capitalised neighbour across one space: a given name or patronymic
         for j in (i - 1, i + 1):

@@ -58,18 +58,19 @@ class PublishedTable(RowSpool):
         self.texts = [i for i, v in enumerate(variables) if not v.numeric]
         self.widest = [0] * len(variables)
 
-    def add(self, row: list) -> None:
-        widest = self.widest
-        for i in self.texts:
-            value = row[i]
-            if value is not None and len(value) * 4 > widest[i]:   # a character is at most 4 bytes
-                size = len(value) if value.isascii() else len(value.encode("utf-8"))
-                if size > widest[i]:
-                    widest[i] = size
-        super().add(row)
+    def _flush(self) -> None:
+        """Before a batch is pickled, the widest UTF-8 text of each column in it (map and max run in C)."""
+        if self.pending:
+            columns = list(zip(*self.pending))
+            for i in self.texts:
+                widest = max(map(len, map(str.encode, filter(None, columns[i]))), default=0)
+                if widest > self.widest[i]:
+                    self.widest[i] = widest
+        super()._flush()
 
     @property
     def widths(self) -> dict[str, int]:
+        self._flush()
         return {self.variables[i].name: self.widest[i] for i in self.texts}
 
 
