@@ -73,12 +73,15 @@ def plan(observation: Observation, hierarchies: list[Hierarchy], k: int, limit: 
             break
         distinct = {i: len({g[i] for g in classes}) for i in climbable}
         levels[max(climbable, key=lambda i: (distinct[i], -i))] += 1
-    suppressed = frozenset(c for c in observation.counts
-                           if classes[generalized(c, hierarchies, levels)] < k)
     blank = tuple(None for _ in hierarchies)
-    blank_size = sum(n for c, n in observation.counts.items()
-                     if c in suppressed or generalized(c, hierarchies, levels) == blank)
-    return Plan(tuple(levels), suppressed, 0 < blank_size < k)
+    suppressed, blank_size = set(), 0
+    for combination, n in observation.counts.items():
+        out = generalized(combination, hierarchies, levels)
+        if classes[out] < k:
+            suppressed.add(combination)
+        if out == blank or classes[out] < k:
+            blank_size += n
+    return Plan(tuple(levels), frozenset(suppressed), 0 < blank_size < k)
 
 
 def generalized(combination: tuple, hierarchies: list[Hierarchy], levels) -> tuple:

@@ -25,7 +25,7 @@ from ..crypto import EphemeralFile
 from ..storage import db
 from ..storage.blobs import Blob
 from . import sealing
-from .odata_rows import iso, nest, repeat_instances, submitter_id
+from .odata_rows import iso, nest, parent_stack, repeat_instances, submitter_id
 from .submission_records import Feed, Record, read_records
 
 META = ("KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState",
@@ -89,7 +89,7 @@ def _cell(node: dict, column: _Column):
     return value
 
 
-def _key(instance_id: str, stack: list[tuple[Field, int]]) -> str:
+def briefcase_key(instance_id: str, stack: list[tuple[Field, int]]) -> str:
     """Briefcase's key: ``uuid:…/group/repeat[2]``."""
     return "/".join([instance_id] + [f.name if f.type == STRUCTURE else f"{f.name}[{i + 1}]" for f, i in stack])
 
@@ -105,8 +105,8 @@ def _root_row(record: Record, tree: dict, cols: list[_Column]) -> list:
 def _repeat_rows(feed: Feed, record: Record, tree: dict, repeat: Field, cols: list[_Column]) -> Iterator[list]:
     instance_id = record.submission.instance_id
     for stack, node in repeat_instances(feed, tree, repeat):
-        parent = max((i for i, (f, _) in enumerate(stack[:-1]) if f.type == REPEAT), default=-1)
-        yield [_cell(node, c) for c in cols] + [_key(instance_id, stack[:parent + 1]), _key(instance_id, stack)]
+        yield [_cell(node, c) for c in cols] + [briefcase_key(instance_id, parent_stack(stack)),
+                                                briefcase_key(instance_id, stack)]
 
 
 def select_choices(feed: Feed, where: ColumnElement, personal: bool) -> dict[str, list[str]]:

@@ -18,9 +18,12 @@ from forms import FormError, codebook, compile_xlsform
 from forms.schema import REPEAT, STRUCTURE, Field
 
 from ..datasets import Variable
+from ..storage import db
+from ..storage.blobs import Blob
 from ..storage.forms import FormDef
 from . import sealing
-from .odata_rows import iso, nest, repeat_instances, submitter_id
+from .csv_export import briefcase_key
+from .odata_rows import iso, nest, parent_stack, repeat_instances, submitter_id
 from .submission_records import Feed, Record
 
 log = logging.getLogger("sapat.exports")
@@ -57,13 +60,9 @@ def tables_of(feed: Feed, form_def: FormDef) -> list[Table]:
             steps = [None] + steps + [None] * (2 + len(SUBMITTER))
         else:
             columns, steps = columns + [PARENT_KEY, KEY], steps + [None, None]
-        entries = {c.name: described.get(f.path, {}) for c, (f, _) in zip(
-            [c for c in columns if c.path not in _SYSTEM_PATHS], fields)}
+        entries = {"-".join(here): described.get(f.path, {}) for f, here in fields}
         tables.append(Table(feed.relative(repeat.path) if repeat else "main", repeat, columns, steps, entries))
     return tables
-
-
-_SYSTEM_PATHS = {c.path for c in (SUBMISSION_DATE, REVIEW_STATE, *SUBMITTER, KEY, PARENT_KEY)}
 
 
 def _fields(fields, steps: tuple[str, ...]):
@@ -90,9 +89,8 @@ def rows_of(feed: Feed, tables: list[Table], record: Record) -> list[list[list]]
             continue
         rows = []
         for stack, node in repeat_instances(feed, tree, table.repeat):
-            parent = max((i for i, (f, _) in enumerate(stack[:-1]) if f.type == REPEAT), default=-1)
             rows.append([_value(node, s) for s in table.steps[:-2]]
-                        + [_key(instance_id, stack[:parent + 1]), _key(instance_id, stack)])
+                        + [briefcase_key(instance_id, parent_stack(stack)), briefcase_key(instance_id, stack)])
         out.append(rows)
     return out
 
@@ -106,16 +104,10 @@ def _value(node: dict, steps: tuple[str, ...]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _key(instance_id: str, stack) -> str:
-    return "/".join([instance_id] + [f.name if f.type == STRUCTURE else f"{f.name}[{i + 1}]" for f, i in stack])
-
-
 def _described(form_def: FormDef) -> dict[str, dict]:
     """Instance path -> labels, choices and hints from the version's XLSForm (empty for a bare XForm)."""
     if form_def.source_blob_id is None or not (form_def.source_name or "").lower().endswith((".xlsx", ".xls")):
         return {}
-    from ..storage import db
-    from ..storage.blobs import Blob
     try:
         compiled = compile_xlsform(sealing.read_file(db.session.get(Blob, form_def.source_blob_id)),
                                    filename=form_def.source_name, validate=False)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import anonymizer
 import forms as forms_package
-from sqlalchemy import select, true
+from sqlalchemy import select
 
 from .. import crypto, problems
 from ..storage import db, set_write_intent, writing
@@ -41,7 +41,7 @@ from . import audit, keys, sealing
 from .dataset_export import FORMATS, LANGUAGES, write_dataset
 from .exports import dataset_options, project_policy
 from .methodology import methodology_text
-from .submission_records import count_rows, feed_for
+from .submission_records import feed_for
 
 FORMAT = "sapat-handover/1"
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
@@ -87,8 +87,7 @@ def build_handover(project: Project, user: StaffUser | None, actor: audit.Actor,
             risk[form.xml_form_id] = summary["risk"]
             summaries.append(summary)
             _instruments(archive, form)
-        archive.writestr("methodology/methodology.md", methodology_text(project, published, summaries, policy,
-                                                                        _counts(published)))
+        archive.writestr("methodology/methodology.md", methodology_text(project, published, summaries, policy))
         for source in sorted((Path(forms_package.__file__).parent / "instructions").glob("*.md")):
             archive.write(source, f"methodology/instructions/{source.name}")
         archive.writestr("disclosure-risk.json", json.dumps(risk, ensure_ascii=False, indent=2))
@@ -112,10 +111,6 @@ def build_handover(project: Project, user: StaffUser | None, actor: audit.Actor,
         audit.record("handover.build", actor, project_id=project.id, target=f"handover:{record.id}",
                      forms=[s["form"] for s in summaries], manifest=record.manifest_sha256)
     return record
-
-
-def _counts(published: list[Form]) -> dict[str, int]:
-    return {f.xml_form_id: count_rows(feed_for(f), true()) for f in published}
 
 
 def _instruments(archive: zipfile.ZipFile, form: Form) -> None:

@@ -14,8 +14,8 @@ from ..storage.projects import Project
 STAGES = {"pilot": ("пилоттук", "пилотный"), "main": ("негизги", "основной")}
 
 
-def methodology_text(project: Project, forms: list[Form], summaries: list[dict], policy: Policy,
-                     counts: dict[str, int]) -> str:
+def methodology_text(project: Project, forms: list[Form], summaries: list[dict], policy: Policy) -> str:
+    counts = {s["form"]: s["submissions"] for s in summaries}
     stage_ky, stage_ru = STAGES.get(project.stage, (project.stage, project.stage))
     lines = [f"# {project.name}", "",
              f"Мониторингдин цикли / Цикл мониторинга: {project.year}, {stage_ky} / {stage_ru} этап.", "",

@@ -124,10 +124,15 @@ def rows_of(feed: "Feed", record: "Record", repeat: Field | None, shape: Shape) 
         if shape.meta("__id"):
             row["__id"] = repeat_id(instance_id, stack)
         if shape.meta(key):
-            parent = max((i for i, (f, _) in enumerate(stack[:-1]) if f.type == REPEAT), default=-1)
-            row[key] = repeat_id(instance_id, stack[:parent + 1])
+            row[key] = repeat_id(instance_id, parent_stack(stack))
         rows.append(row)
     return rows
+
+
+def parent_stack(stack: list) -> list:
+    """The stack of a repeat instance's parent: down to the nearest enclosing repeat (empty: the submission)."""
+    parent = max((i for i, (f, _) in enumerate(stack[:-1]) if f.type == REPEAT), default=-1)
+    return stack[:parent + 1]
 
 
 def repeat_instances(feed: "Feed", tree: dict, repeat: Field):
