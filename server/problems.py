@@ -236,3 +236,29 @@ def export_not_ready(status: str) -> Problem:
 def handover_invalid(problems: list[str]) -> Problem:
     return Problem("422.1", "The handover package failed verification: " + "; ".join(problems[:5])
                    + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""), {"problems": problems})
+
+
+def frame_not_usable(reason: str) -> Problem:
+    return Problem("400.63", f"The sampling frame cannot be read: {reason}", {"reason": reason})
+
+
+def invalid_design(reason: str) -> Problem:
+    return Problem("400.64", f"The sample design cannot be used: {reason}", {"reason": reason})
+
+
+def rows_rejected(what: str, rejects: list[dict]) -> Problem:
+    return Problem("422.2", f"The {what} has {len(rejects)} bad row(s); nothing was imported. Fix them, or import "
+                   "again accepting the rejects (they are then left out).", {"rejects": rejects})
+
+
+def sample_in_use(reason: str) -> Problem:
+    return Problem("409.22", f"The sample cannot be changed: {reason}", {"reason": reason})
+
+
+def sampling_step_missing(step: str) -> Problem:
+    return Problem("409.23", f"This project has no {step} yet.", {"missing": step})
+
+
+
+def installation_incomplete(what: str) -> Problem:
+    return Problem("500.8", f"This installation is missing {what}.", {"missing": what})

@@ -27,6 +27,7 @@ from ..storage import db, set_write_intent, writing
 from ..storage.blobs import Blob, blob_store
 from ..storage.forms import Form
 from ..storage.keys import DataKey
+from ..storage.sampling import Participant, RosterPerson
 from ..storage.submissions import Submission, SubmissionComment, SubmissionDef
 from ..storage.users import AppUser
 from . import audit, keys, sealing
@@ -314,12 +315,22 @@ def _app_users_of(project_ids: list[int]):
     return AppUser.project_id.in_(project_ids)
 
 
+def _roster_of(project_ids: list[int]):
+    return RosterPerson.project_id.in_(project_ids)
+
+
+def _participants_of(project_ids: list[int]):
+    return Participant.project_id.in_(project_ids)
+
+
 # Everything sealed with a data key in a column (blob files are the other half, below).
 _COLUMNS = (
     _SealedColumn("submission_defs.xml", SubmissionDef, "xml", "xml", _submissions_of),
     _SealedColumn("submission_defs.sealed_values", SubmissionDef, "sealed_values", "sealed_values", _submissions_of),
     _SealedColumn("app_users.token", AppUser, "token_sealed", "token", _app_users_of),
     _SealedColumn("submission_comments.body", SubmissionComment, "body", "body", _comments_of),
+    _SealedColumn("roster_people.sealed", RosterPerson, "sealed", "sealed", _roster_of),
+    _SealedColumn("participants.link", Participant, "link_sealed", "link", _participants_of),
 )
 
 

@@ -27,13 +27,13 @@ MIN_PASSWORD = 10
 PERMISSIONS = {
     "administrator": {"user.manage", "key.manage", "audit.read", "backup.manage", "project.create",
                       "project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
-                      "submission.create"},
+                      "submission.create", "sample.manage", "sample.read"},
     "data_manager": {"project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
                      "submission.create", "submission.review", "personal.read", "export.raw",
-                     "export.anonymized", "report.read"},
-    "verifier": {"project.read", "submission.read", "submission.review"},
-    "analyst": {"project.read", "submission.read", "export.anonymized", "report.read"},
-    "department_viewer": {"project.read", "report.read"},
+                     "export.anonymized", "report.read", "sample.manage", "sample.read"},
+    "verifier": {"project.read", "submission.read", "submission.review", "sample.read"},
+    "analyst": {"project.read", "submission.read", "export.anonymized", "report.read", "sample.read"},
+    "department_viewer": {"project.read", "report.read", "sample.read"},
 }
 # Roles that see every project; the others see the projects they were granted.
 ALL_PROJECTS = {"administrator"}

@@ -1,0 +1,158 @@
+"""Rosters of the sampled schools and the participants selected from them (§4.18).
+
+A roster's personal details are sealed row by row (bound to the row) the moment they
+arrive; PINs are found again only by blind index. Selection inside a school is seeded
+per school and cell, so adding a replacement school later leaves the others unchanged.
+Each participant gets a code (``<school>-<letter><nnn>``, the form the instruments
+expect) and an unguessable personal web link, sealed for reprinting the sheets.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+
+from .. import problems
+from ..sampling import rosters, selection
+from ..storage import db
+from ..storage.projects import Project
+from ..storage.sampling import CATEGORIES, Participant, RosterPerson, SampleSchool
+from . import audit, sampling, sealing
+from .spreadsheets import read_table
+
+LINK_PATH = "/w/"   # personal web links (served by the web questionnaires)
+
+
+@dataclass(frozen=True)
+class RosterImport:
+    imported: int
+    schools: int
+    rejects: list[dict]
+
+
+def import_roster(project: Project, data: bytes, filename: str, actor: audit.Actor, *,
+                  school_code: str | None = None, accept_rejects: bool = False) -> RosterImport:
+    """Replace the rosters of the schools the file names; refused (422.2) while a row is bad, unless accepted."""
+    schools = {s.school.code: s.school for s in sampling.sample_schools(project)}
+    headers, rows = read_table(data, filename)
+    try:
+        check = rosters.check_roster(headers, rows, set(schools), school_code)
+    except ValueError as err:
+        raise problems.frame_not_usable(f"roster: {err}") from None
+    rejects = [{"line": line, "problems": list(found)} for line, found in check.rejects]
+    if rejects and not accept_rejects:
+        raise problems.rows_rejected("roster", rejects)
+    touched = {schools[r.school_code].id for r in check.records}
+    if touched and db.session.scalar(select(func.count(Participant.id)).where(Participant.school_id.in_(touched))):
+        raise problems.sample_in_use("participants were already selected in a school of this roster")
+    db.session.execute(delete(RosterPerson).where(RosterPerson.school_id.in_(touched)))
+    for record in check.records:
+        school = schools[record.school_code]
+        pin = record.personal.get("pin")
+        person = RosterPerson(project_id=project.id, school_id=school.id, category=record.category,
+                              specialty=record.specialty, year=record.year, sealed=b"", line=record.line,
+                              pin_index=sealing.blind_index(project.id, "pin", pin.encode()) if pin else None)
+        db.session.add(person)
+        db.session.flush()
+        person.sealed = sealing.seal_value(project.id, "roster_people", "sealed", person.id,
+                                           json.dumps(record.personal, ensure_ascii=False).encode())
+    db.session.flush()
+    audit.record("roster.import", actor, project_id=project.id, target=f"project:{project.id}",
+                 people=len(check.records), schools=len(touched), rejected=len(rejects))
+    return RosterImport(len(check.records), len(touched), rejects)
+
+
+def personal_details(person: RosterPerson) -> dict[str, str]:
+    """The sealed details of a roster person (callers check the right and audit the purpose)."""
+    return json.loads(sealing.open_value("roster_people", "sealed", person.id, person.sealed))
+
+
+# ---- within-school selection --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SelectionRequest:
+    take: dict[str, int]                 # category -> people per cell
+    by: tuple[str, ...] = ()             # student cells split further by "specialty" and/or "year"
+    method: str = "srs"                  # srs | systematic (over the roster in its listed order)
+
+
+def select_participants(project: Project, seed: int, request: SelectionRequest, actor: audit.Actor) -> int:
+    """Select participants in every school taking part that has none yet; returns how many were selected."""
+    draw = sampling.require_draw(project)
+    unknown = sorted(set(request.take) - set(CATEGORIES)) + sorted(set(request.by) - {"specialty", "year"})
+    if unknown or any(n < 1 for n in request.take.values()) or request.method not in ("srs", "systematic"):
+        raise problems.invalid_design(f"selection: categories are {', '.join(CATEGORIES)} with a size of at least "
+                                      "1, cells split by specialty/year, method srs or systematic"
+                                      + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+    done = set(db.session.scalars(select(Participant.school_id).where(Participant.project_id == project.id)))
+    chosen = 0
+    for school in sampling.taking_part(project):
+        if school.school_id not in done:
+            chosen += _select_in_school(project, school, seed, request)
+    draw.selection = {"seed": seed, "take": request.take, "by": list(request.by), "method": request.method}
+    db.session.flush()
+    audit.record("participants.select", actor, project_id=project.id, target=f"project:{project.id}",
+                 seed=seed, selected=chosen)
+    return chosen
+
+
+def _select_in_school(project: Project, school: SampleSchool, seed: int, request: SelectionRequest) -> int:
+    people = db.session.scalars(select(RosterPerson).where(RosterPerson.school_id == school.school_id)
+                                .order_by(RosterPerson.line, RosterPerson.id))
+    cells = defaultdict(list)
+    for person in people:
+        if person.category in request.take:
+            split = tuple(str(getattr(person, f) or "") for f in request.by) if person.category == "student" else ()
+            cells[(person.category, *split)].append(person)
+    numbers = defaultdict(int)
+    chosen = 0
+    for cell in sorted(cells):
+        listed = cells[cell]
+        indices, probability = selection.select_within(len(listed), request.take[cell[0]], request.method,
+                                                       (seed, school.school.code, *cell))
+        for index in indices:
+            numbers[cell[0]] += 1
+            _add_participant(project, school, listed[index], numbers[cell[0]], probability, len(listed))
+            chosen += 1
+    return chosen
+
+
+def _add_participant(project: Project, school: SampleSchool, person: RosterPerson, number: int,
+                     probability: float, cell_size: int) -> None:
+    if number > 999:
+        raise problems.invalid_design(f"more than 999 {person.category}s selected in school {school.school.code}")
+    code = f"{school.school.code}-{CATEGORIES[person.category]}{number:03d}"
+    token = secrets.token_urlsafe(24)
+    participant = Participant(project_id=project.id, school_id=school.school_id, person_id=person.id,
+                              category=person.category, code=code, probability=probability, cell_size=cell_size,
+                              code_index=sealing.blind_index(project.id, "linking", code.encode()),
+                              link_index=link_index(project.id, token), link_sealed=b"")
+    db.session.add(participant)
+    db.session.flush()
+    participant.link_sealed = sealing.seal_value(project.id, "participants", "link", participant.id, token.encode())
+
+
+def link_index(project_id: int, token: str) -> str:
+    return sealing.blind_index(project_id, "participant-link", token.encode())
+
+
+def link_token(participant: Participant) -> str:
+    return sealing.open_value("participants", "link", participant.id, participant.link_sealed).decode()
+
+
+def list_participants(project: Project, school_code: str | None = None) -> list[Participant]:
+    query = select(Participant).where(Participant.project_id == project.id).order_by(Participant.code)
+    if school_code:
+        query = query.where(Participant.code.startswith(f"{school_code}-"))
+    return list(db.session.scalars(query))
+
+
+def roster_counts(project: Project) -> dict[tuple[int, str], int]:
+    """People listed per (school id, category)."""
+    rows = db.session.execute(select(RosterPerson.school_id, RosterPerson.category, func.count(RosterPerson.id))
+                              .where(RosterPerson.project_id == project.id)
+                              .group_by(RosterPerson.school_id, RosterPerson.category))
+    return {(school, category): n for school, category, n in rows}
