@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from server.problems import Problem
-from server.services import coverage as coverage_service, participants, sampling, sheets
+from server.services import coverage as coverage_service, estimates, participants, sampling, sheets, weighting
 
 from .main import Operator, in_app, main
 
@@ -216,3 +216,54 @@ def coverage_command(op: Operator, project_ref, threshold, out):
                    + (f", {item.unmatched} unmatched" if item.unmatched else ""))
     path = out or Path(op.app.instance_path) / "samples" / f"project-{project.id}-coverage.xlsx"
     click.echo(_private_file(path, lambda handle: coverage_service.write_coverage(found, handle)))
+
+
+@main.group()
+def weights():
+    """Final weights of an instrument's respondents."""
+
+
+@weights.command("compute")
+@click.option("--project", "project_ref", required=True)
+@click.option("--form", "xml_form_id", required=True, help="The instrument whose answers define who responded.")
+@click.option("--classes", default="stratum", show_default=True,
+              help="School non-response classes: stratum, or frame columns (region,type,language,district).")
+@click.option("--poststratify", "post", default="", help="Post-stratify to frame totals of these crossed columns.")
+@click.option("--rake", default="", help="Rake to frame totals of each of these columns (region,type,specialty …).")
+@in_app("sample.manage")
+def weights_compute(op: Operator, project_ref, xml_form_id, classes, post, rake):
+    """Design weight × non-response adjustment (× calibration to the frame); stored for estimates and exports."""
+    if post and rake:
+        raise click.ClickException("choose --poststratify or --rake, not both")
+    request = weighting.WeightingRequest(xml_form_id, _split(classes), "rake" if rake else
+                                         "poststratify" if post else "none", _split(rake or post))
+    summary = weighting.compute_weights(op.project(project_ref), request, op.actor)
+    click.echo(f"{xml_form_id} ({summary['unit']}): {summary['respondents']} respondents in "
+               f"{summary['schools_responding']} of {summary['schools_drawn']} schools; "
+               f"sum of weights {summary['sum_of_weights']:.1f}, range {summary['min_weight']:.2f}–"
+               f"{summary['max_weight']:.2f}, Kish deff {summary['kish_deff']:.2f}")
+
+
+@main.command("estimate")
+@click.option("--project", "project_ref", required=True)
+@click.option("--form", "xml_form_id", required=True)
+@click.option("--variable", required=True, help="A field of the form stored in clear (class none or quasi).")
+@click.option("--by", default=None, help="Domains: region, type, language, district, specialty, or a form field.")
+@click.option("--kind", type=click.Choice(estimates.KINDS), default="auto", show_default=True)
+@click.option("--fpc", is_flag=True, help="First-stage finite population correction.")
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@in_app("report.read")
+def estimate_command(op: Operator, project_ref, xml_form_id, variable, by, kind, fpc, confidence, out):
+    """Weighted mean or proportions by domain with design-based SEs; prints the XLSX path as the last line."""
+    project = op.project(project_ref)
+    result = estimates.estimate(project, estimates.EstimateRequest(xml_form_id, variable, by, kind, fpc,
+                                                                   round(1 - confidence, 6)))
+    click.echo(f"{result.kind} of {result.path}" + (f" by {by}" if by else "")
+               + (f"; {result.unweighted} answers without a weight left out" if result.unweighted else ""))
+    for domain, category, value, se, low, high, deff, n, *_ in estimates.result_rows(result):
+        label = " / ".join(str(p) for p in (domain, category) if p is not None) or "all"
+        click.echo(f"  {label}: {value:.4g} (SE {se:.3g}, {confidence:.0%} CI {low:.4g}–{high:.4g}"
+                   + (f", deff {deff:.2f}" if deff is not None else "") + f", n={n})")
+    path = out or Path(op.app.instance_path) / "samples" / f"project-{project.id}-{xml_form_id}-{variable}.xlsx"
+    click.echo(_private_file(path, lambda handle: estimates.write_estimates(result, handle)))

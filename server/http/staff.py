@@ -271,4 +271,4 @@ def _projects_page(problem: Problem | None = None, entered=None):
                            "stage": entered.get("stage", "main")})
 
 
-from . import staff_exports, staff_projects, staff_review, staff_submissions, staff_sync  # noqa: E402,F401  - they attach their pages to ``bp``
+from . import staff_exports, staff_projects, staff_review, staff_sample, staff_submissions, staff_sync  # noqa: E402,F401  - they attach their pages to ``bp``

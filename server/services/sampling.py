@@ -271,7 +271,7 @@ _STRATA_COLUMNS = ("stratum", "population", "frame_enrolment", "allocated", "cer
                    "sample_enrolment", "refused", "reserves_left", "frame_share", "min_probability",
                    "max_probability")
 _SCHOOL_COLUMNS = ("code", "name", "region", "district", "type", "language", "enrolment", "stratum", "role",
-                   "status", "certainty", "probability", "design_weight", "final_weight", "position",
+                   "status", "certainty", "probability", "design_weight", "position",
                    "replaces", "reason")
 
 
@@ -290,7 +290,7 @@ def write_sample_report(project: Project, target: BinaryIO) -> None:
             if (s.role == "sample" or s.status == "replacement") == (role == "sample"):
                 f = s.school
                 yield (f.code, f.name, f.region, f.district, f.type, f.language, f.enrolment, s.stratum, s.role,
-                       s.status, "yes" if s.certainty else "no", s.probability, s.design_weight, s.final_weight,
+                       s.status, "yes" if s.certainty else "no", s.probability, s.design_weight,
                        s.position, codes.get(s.replaces_id), s.reason)
 
     summary = strata_summary(project)

@@ -35,7 +35,7 @@ CATEGORY_LABELS = {"student": "студент", "graduate": "выпускник"
 
 @dataclass
 class AssignmentSheets:
-    project: Project
+    title: str                  # the monitoring cycle, on every page
     schools: int
     people: int
     rows: list[tuple]           # (school code, school name, values aligned with COLUMNS)
@@ -70,7 +70,7 @@ def assignment_sheets(project: Project, school_code: str | None, purpose: str, a
                           details.get("organisation"), link)))
     audit.record("personal.sheets", actor, project_id=project.id, target=f"project:{project.id}",
                  purpose=purpose.strip(), school=school_code, people=len(rows))
-    return AssignmentSheets(project, len(schools), len(rows), rows)
+    return AssignmentSheets(project.name, len(schools), len(rows), rows)
 
 
 def _font() -> str:
@@ -91,7 +91,7 @@ def _pdf(sheets: AssignmentSheets) -> bytearray:
             current = code
             pdf.add_page()
             pdf.set_font("body", size=13)
-            pdf.multi_cell(0, 7, f"{sheets.project.name}\n{code} — {name}", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 7, f"{sheets.title}\n{code} — {name}", new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("body", size=8)
             pdf.multi_cell(0, 5, "Тизме купуя: тест өткөрүүчүгө гана. Список конфиденциален: только для "
                                  "администратора тестирования.", new_x="LMARGIN", new_y="NEXT")

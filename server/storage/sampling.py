@@ -86,7 +86,6 @@ class SampleSchool(db.Model):
     certainty: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     probability: Mapped[float] = mapped_column(Float, nullable=False)
     design_weight: Mapped[float] = mapped_column(Float, nullable=False)
-    final_weight: Mapped[float | None] = mapped_column(Float, nullable=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False)   # selection order, or reserve rank
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("sample_schools.id"), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
@@ -135,7 +134,6 @@ class Participant(db.Model):
     code_index: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     probability: Mapped[float] = mapped_column(Float, nullable=False)   # within the school (and category cell)
     cell_size: Mapped[int] = mapped_column(Integer, nullable=False)     # people listed in the cell
-    final_weight: Mapped[float | None] = mapped_column(Float, nullable=True)
     # The personal web link (issue 8 serves it): looked up by keyed MAC, sealed for reprinting sheets.
     link_index: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     link_sealed: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
@@ -143,3 +141,20 @@ class Participant(db.Model):
 
     person: Mapped[RosterPerson] = relationship(lazy="joined")
     school: Mapped[FrameSchool] = relationship(lazy="joined")
+
+
+class SampleWeight(db.Model):
+    """The final weight of a responding school or participant for one instrument (``sapat weights compute``)."""
+
+    __tablename__ = "sample_weights"
+    __table_args__ = (UniqueConstraint("form_id", "school_id", "participant_id"),
+                      CheckConstraint("weight > 0", name="weight"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), nullable=False, index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("frame_schools.id", ondelete="CASCADE"), nullable=False)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"),
+                                                       nullable=True)
+    stratum: Mapped[str] = mapped_column(String(200), nullable=False)
+    weight: Mapped[float] = mapped_column(Float, nullable=False)

@@ -11,13 +11,14 @@ NAMESPACES = 'sapat="https://sapat.kg/xforms"'
 
 def xlsform(survey: list[tuple], *, form_id: str = "probe", version: str = "1", title: str = "Текшерүү",
             choices: list[tuple] = ()) -> bytes:
-    """``survey`` rows are (type, name, label_ky, label_ru[, required[, class]]); choices (list, name, ky, ru)."""
+    """``survey`` rows are (type, name, label_ky, label_ru[, required[, class[, constraint]]]); choices
+    (list, name, ky, ru)."""
     book = Workbook()
     sheet = book.active
     sheet.title = "survey"
-    sheet.append(["type", "name", *LABELS, "required", "bind::sapat:class"])
+    sheet.append(["type", "name", *LABELS, "required", "bind::sapat:class", "constraint"])
     for row in survey:
-        sheet.append(list(row) + [""] * (6 - len(row)))
+        sheet.append(list(row) + [""] * (7 - len(row)))
     if choices:
         sheet_c = book.create_sheet("choices")
         sheet_c.append(["list_name", "name", *LABELS])
