@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import uuid
 
 import pytest
 from openpyxl import load_workbook
@@ -19,38 +18,13 @@ from server.storage.audit import AuditEntry
 from server.storage.sampling import Participant, RosterPerson, SampleSchool, SampleWeight
 from tests.integration.test_canary import database_bytes, leaks
 from tests.support.database import database_rows
-from tests.support.sampling_data import FRAME_HEADERS, ROSTER_HEADERS, csv_bytes, frame_rows, roster_rows, xlsx
+from tests.support.sampling_data import (FRAME_HEADERS, ROSTER_HEADERS, answer, csv_bytes, frame_rows,
+                                         observation_form, roster_rows, student_form, xlsx)
 from tests.support.staff import sign_in
 from tests.support.submissions import post_submission
-from tests.support.xlsforms import xlsform
 
 ACTOR = audit.SYSTEM
 DESIGN = sampling.DesignRequest(n=24, method="srs", allocation="proportional", reserves=1)
-
-
-def student_form() -> bytes:
-    return xlsform([
-        ("text", "participant_code", "Катышуучунун коду", "Код участника", "yes", "linking_identifier",
-         "regex(., '^[0-9]{6}-S[0-9]{3}$')"),
-        ("integer", "score", "Балл", "Балл", "", "none"),
-        ("select_one yn", "satisfied", "Канааттандыңызбы?", "Довольны?", "", "none"),
-        ("text", "remark", "Пикир", "Комментарий", "", "free_text"),
-    ], form_id="student_probe", title="Окуучу / Студент", choices=[("yn", "yes", "Ооба", "Да"),
-                                                                   ("yn", "no", "Жок", "Нет")])
-
-
-def observation_form() -> bytes:
-    return xlsform([
-        ("text", "school_code", "Окуу жайдын коду", "Код учебного заведения", "yes", "linking_identifier",
-         "regex(., '^[0-9]{6}$')"),
-        ("integer", "rating", "Баа", "Оценка", "", "none"),
-    ], form_id="observation_probe", title="Байкоо / Наблюдение")
-
-
-def answer(form_id: str, code_field: str, code: str, **values) -> bytes:
-    body = "".join(f"<{k}>{v}</{k}>" for k, v in values.items())
-    return (f'<data id="{form_id}" version="1"><{code_field}>{code}</{code_field}>{body}'
-            f"<meta><instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>").encode()
 
 
 class Cycle:

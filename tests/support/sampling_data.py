@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import io
 import random
+import uuid
 
 from openpyxl import Workbook
 
 from tests.support.kyrgyz_people import FAMILY, GIVEN, OPERATORS, REGIONS
+from tests.support.xlsforms import xlsform
 
 FRAME_HEADERS = ["code", "name", "region", "district", "type", "language", "enrolment", "enrolment:welder",
                  "enrolment:cook"]
@@ -62,3 +64,59 @@ def roster_rows(school_codes: list[str], students: int = 30, teachers: int = 6, 
         for _ in range(teachers):
             rows.append([code, "teacher", "", None, *person(rng)])
     return rows
+
+
+# ---- two probe instruments: students by participant code, schools by school code -------------------
+
+def student_form() -> bytes:
+    return xlsform([
+        ("text", "participant_code", "Катышуучунун коду", "Код участника", "yes", "linking_identifier",
+         "regex(., '^[0-9]{6}-S[0-9]{3}$')"),
+        ("integer", "score", "Балл", "Балл", "", "none"),
+        ("select_one yn", "satisfied", "Канааттандыңызбы?", "Довольны?", "", "none"),
+        ("text", "remark", "Пикир", "Комментарий", "", "free_text"),
+    ], form_id="student_probe", title="Окуучу / Студент", choices=[("yn", "yes", "Ооба", "Да"),
+                                                                   ("yn", "no", "Жок", "Нет")])
+
+
+def observation_form() -> bytes:
+    return xlsform([
+        ("text", "school_code", "Окуу жайдын коду", "Код учебного заведения", "yes", "linking_identifier",
+         "regex(., '^[0-9]{6}$')"),
+        ("integer", "rating", "Баа", "Оценка", "", "none"),
+    ], form_id="observation_probe", title="Байкоо / Наблюдение")
+
+
+def answer(form_id: str, code_field: str, code: str, **values) -> bytes:
+    body = "".join(f"<{k}>{v}</{k}>" for k, v in values.items())
+    return (f'<data id="{form_id}" version="1"><{code_field}>{code}</{code_field}>{body}'
+            f"<meta><instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>").encode()
+
+
+def sampled_project(world, name: str, *, participants_per_school: int = 0, observed: int = 0) -> int:
+    """A project with a frame of 60 schools and an SRS sample of 24; optionally rosters and selected students,
+    and the observation probe answered by the first ``observed`` schools and weighted."""
+    from server.services import audit, participants, projects, sampling, submissions, weighting
+    from server.services import forms as form_service
+    project_id = world.project(name)
+
+    def project():
+        return projects.get_project(project_id)
+    world.run(lambda: sampling.import_frame(project(), xlsx(FRAME_HEADERS, frame_rows(60)), "f.xlsx", audit.SYSTEM))
+    world.run(lambda: sampling.draw_sample(project(), 1, sampling.DesignRequest(n=24, method="srs"), None,
+                                           audit.SYSTEM))
+    codes = world.run(lambda: [s.school.code for s in sampling.taking_part(project())])
+    if participants_per_school:
+        roster = xlsx(ROSTER_HEADERS, roster_rows(codes, students=participants_per_school * 2, teachers=0))
+        world.run(lambda: participants.import_roster(project(), roster, "r.xlsx", audit.SYSTEM))
+        world.run(lambda: participants.select_participants(
+            project(), 1, participants.SelectionRequest({"student": participants_per_school}), audit.SYSTEM))
+    if observed:
+        world.publish(project_id, observation_form())
+        for code in codes[:observed]:
+            world.run(lambda code=code: submissions.ingest(
+                lambda form_id: form_service.get_form(project(), form_id),
+                answer("observation_probe", "school_code", code, rating=3), [], submissions.Submitter()))
+        world.run(lambda: weighting.compute_weights(project(), weighting.WeightingRequest("observation_probe"),
+                                                    audit.SYSTEM))
+    return project_id
