@@ -42,6 +42,7 @@ class DatasetOptions:
     pseudonym_key: bytes = b""
     known_names: tuple[str, ...] = ()
     folder: str = ""                 # where in the zip the form's files go ("" or "data/<form>/")
+    weights: dict[int, float] | None = None   # submission id -> final survey weight (a "weight" column)
 
 
 def spool() -> io.BufferedRandom:
@@ -77,14 +78,14 @@ class PublishedTable(RowSpool):
 def write_dataset(archive: zipfile.ZipFile, feed: Feed, form_def: FormDef, options: DatasetOptions,
                   progress: Progress | None = None) -> dict:
     """Add the form's files to ``archive``; returns a summary (files, rows, risk report, truncations)."""
-    tables = tables_of(feed, form_def)
+    tables = tables_of(feed, form_def, weighted=options.weights is not None)
     total = count_rows(feed, true())
     passes = 2 if options.anonymized else 1
     tick = _ticker(progress, total * passes)
     if options.anonymized:
         published, risk, dropped = _anonymized(feed, tables, options, total, tick)
     else:
-        published, risk, dropped = _raw(feed, tables, tick), None, []
+        published, risk, dropped = _raw(feed, tables, tick, options.weights), None, []
     try:
         files, truncations = _write_formats(archive, feed, form_def, published, options)
         book = codebooks.codebook(feed.xml_form_id, form_def.version, form_def.title,
@@ -116,15 +117,15 @@ def _ticker(progress: Progress | None, total: int) -> Callable[[], None]:
     return tick
 
 
-def _records(feed: Feed, tables: list[Table], tick) -> Iterator[list[list[list]]]:
+def _records(feed: Feed, tables: list[Table], tick, weights: dict[int, float] | None) -> Iterator[list[list[list]]]:
     for record in read_records(feed, true(), personal=True):
-        yield rows_of(feed, tables, record)
+        yield rows_of(feed, tables, record, weights)
         tick()
 
 
-def _raw(feed: Feed, tables: list[Table], tick) -> list[PublishedTable]:
+def _raw(feed: Feed, tables: list[Table], tick, weights: dict[int, float] | None) -> list[PublishedTable]:
     published = [PublishedTable(t, [variable(t, c, "kept (raw export)") for c in t.columns]) for t in tables]
-    for per_table in _records(feed, tables, tick):
+    for per_table in _records(feed, tables, tick, weights):
         for p, rows in zip(published, per_table):
             for row in rows:
                 p.add(typed(p.variables, row))
@@ -135,14 +136,15 @@ def _anonymized(feed: Feed, tables: list[Table], options: DatasetOptions, total:
     """Main table: observe, decide, transform. Repeat rows of the records it keeps wait (encrypted) until
     their own tables are decided, so a removed record takes its repeat rows along and k holds in each table."""
     scrubber = Scrubber(options.known_names)
-    main, *repeats = [TableAnonymizer(feed.xml_form_id, t.columns, options.policy, options.pseudonym_key, scrubber)
-                      for t in tables]
-    for per_table in _records(feed, tables, tick):
+    weight = "weight" if options.weights is not None else None
+    main, *repeats = [TableAnonymizer(feed.xml_form_id, t.columns, options.policy, options.pseudonym_key, scrubber,
+                                      weight_column=weight if t.repeat is None else None) for t in tables]
+    for per_table in _records(feed, tables, tick, options.weights):
         main.observe(per_table[0][0])
     main.decide()
     orders = [_order(main)]
     waiting = [RowSpool(spool()) for _ in repeats]
-    for per_table in _records(feed, tables, tick):
+    for per_table in _records(feed, tables, tick, options.weights):
         out = main.transform(per_table[0][0])
         if out is None:
             continue

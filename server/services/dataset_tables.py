@@ -35,6 +35,8 @@ SUBMITTER = (Column("SubmitterID", "__system/submitterId", "string", "direct_ide
              Column("SubmitterName", "__system/submitterName", "string", "direct_identifier"),
              Column("DeviceID", "__system/deviceId", "string", "direct_identifier"))
 KEY = Column("KEY", "KEY", "string", "linking_identifier")
+# The respondent's final survey weight (``sapat weights compute``), when the form has weights.
+WEIGHT = Column("weight", "__system/weight", "decimal", "none")
 PARENT_KEY = Column("PARENT_KEY", "PARENT_KEY", "string", "linking_identifier")
 
 
@@ -47,7 +49,7 @@ class Table:
     described: dict[str, dict] = field(default_factory=dict)   # column name -> codebook entry
 
 
-def tables_of(feed: Feed, form_def: FormDef) -> list[Table]:
+def tables_of(feed: Feed, form_def: FormDef, weighted: bool = False) -> list[Table]:
     described = _described(form_def)
     tables = []
     for repeat in [None] + feed.schema.repeats():
@@ -56,8 +58,8 @@ def tables_of(feed: Feed, form_def: FormDef) -> list[Table]:
                    for f, steps in fields]
         steps: list = [s for _, s in fields]
         if repeat is None:
-            columns = [SUBMISSION_DATE] + columns + [REVIEW_STATE, *SUBMITTER, KEY]
-            steps = [None] + steps + [None] * (2 + len(SUBMITTER))
+            columns = [SUBMISSION_DATE] + columns + [REVIEW_STATE, *SUBMITTER, KEY] + ([WEIGHT] if weighted else [])
+            steps = [None] + steps + [None] * (2 + len(SUBMITTER) + weighted)
         else:
             columns, steps = columns + [PARENT_KEY, KEY], steps + [None, None]
         entries = {"-".join(here): described.get(f.path, {}) for f, here in fields}
@@ -74,18 +76,22 @@ def _fields(fields, steps: tuple[str, ...]):
             yield f, here
 
 
-def rows_of(feed: Feed, tables: list[Table], record: Record) -> list[list[list]]:
-    """The rows this submission puts in each table (raw answers as text, ``None`` when unanswered)."""
+def rows_of(feed: Feed, tables: list[Table], record: Record, weights: dict[int, float] | None = None) -> list[list[list]]:
+    """The rows this submission puts in each table (raw answers as text, ``None`` when unanswered).
+
+    With ``weights`` (submission id -> final weight) the main row ends with the weight (empty for a
+    respondent outside the sample)."""
     tree = nest(record.values, feed.schema.root_name)
     submission = record.submission
     instance_id = submission.instance_id
     out = []
     for table in tables:
         if table.repeat is None:
-            values = [_value(tree, s) for s in table.steps[1:-5]]
+            values = [_value(tree, s) for s in table.steps[1:len(table.steps) - 5 - (weights is not None)]]
             review = None if submission.review_state == "received" else submission.review_state
+            weight = [] if weights is None else [_weight(weights.get(submission.id))]
             out.append([[iso(submission.created_at)] + values + [review, submitter_id(record), record.submitter_name,
-                                                                  submission.device_id, instance_id]])
+                                                                  submission.device_id, instance_id] + weight])
             continue
         rows = []
         for stack, node in repeat_instances(feed, tree, table.repeat):
@@ -93,6 +99,10 @@ def rows_of(feed: Feed, tables: list[Table], record: Record) -> list[list[list]]
                         + [briefcase_key(instance_id, parent_stack(stack)), briefcase_key(instance_id, stack)])
         out.append(rows)
     return out
+
+
+def _weight(value: float | None) -> str | None:
+    return None if value is None else repr(float(value))
 
 
 def _value(node: dict, steps: tuple[str, ...]) -> str | None:

@@ -31,7 +31,7 @@ from ..storage.exports import ExportJob
 from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.users import StaffUser
-from . import audit, keys, sealing, staff_users
+from . import audit, keys, participants, sealing, staff_users, weighting
 from .dataset_export import FORMATS, LANGUAGES, DatasetOptions, write_dataset
 from .submission_records import feed_for
 
@@ -61,16 +61,17 @@ def pseudonym_key(project: Project, policy: Policy) -> bytes:
     return crypto.derive_key(secret, f"pseudonyms/{scope}")
 
 
-def known_names() -> tuple[str, ...]:
-    """Names the free-text scrubber looks for besides each record's own: the staff (rosters come with sampling)."""
-    return tuple(db.session.scalars(select(StaffUser.display_name)))
+def known_names(project: Project) -> tuple[str, ...]:
+    """Names the free-text scrubber looks for besides each record's own: the staff and the cycle's rosters
+    (opened in memory only, for the export's lifetime)."""
+    return tuple(db.session.scalars(select(StaffUser.display_name))) + participants.roster_names(project)
 
 
 def dataset_options(project: Project, anonymized: bool, formats, language: str, policy: Policy,
                     folder: str = "") -> DatasetOptions:
     return DatasetOptions(anonymized=anonymized, formats=tuple(formats), language=language, policy=policy,
                           pseudonym_key=pseudonym_key(project, policy) if anonymized else b"",
-                          known_names=known_names() if anonymized else (), folder=folder)
+                          known_names=known_names(project) if anonymized else (), folder=folder)
 
 
 def request_export(form: Form, user: StaffUser, kind: str, formats, language: str, purpose: str | None,
@@ -115,6 +116,7 @@ def run_export(job_id: int, progress: Callable[[int, int], None] | None = None) 
         form = db.session.get(Form, job.form_id)
         scratch = io.BufferedRandom(EphemeralFile())
         with zipfile.ZipFile(scratch, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            options.weights = weighting.submission_weights(form)
             summary = write_dataset(archive, feed_for(form), form.current_def, options, _reporter(job_id, progress))
         xml_form_id = form.xml_form_id
         db.session.commit()

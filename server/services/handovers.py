@@ -37,7 +37,7 @@ from ..storage.exports import Handover
 from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.users import StaffUser
-from . import audit, keys, sealing
+from . import audit, keys, sampling, sealing, weighting
 from .dataset_export import FORMATS, LANGUAGES, write_dataset
 from .exports import dataset_options, project_policy
 from .methodology import methodology_text
@@ -82,12 +82,14 @@ def build_handover(project: Project, user: StaffUser | None, actor: audit.Actor,
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for form in published:
             summary = write_dataset(archive, feed_for(form), form.current_def,
-                                    replace(options, folder=f"data/{form.xml_form_id}/"),
+                                    replace(options, folder=f"data/{form.xml_form_id}/",
+                                            weights=weighting.submission_weights(form)),
                                     progress and (lambda d, t, f=form.xml_form_id: progress(f, d, t)))
             risk[form.xml_form_id] = summary["risk"]
             summaries.append(summary)
             _instruments(archive, form)
-        archive.writestr("methodology/methodology.md", methodology_text(project, published, summaries, policy))
+        archive.writestr("methodology/methodology.md", methodology_text(project, published, summaries, policy,
+                                                                              sampling.current_draw(project)))
         for source in sorted((Path(forms_package.__file__).parent / "instructions").glob("*.md")):
             archive.write(source, f"methodology/instructions/{source.name}")
         archive.writestr("disclosure-risk.json", json.dumps(risk, ensure_ascii=False, indent=2))

@@ -2,7 +2,7 @@
 
 Generated from what Sapat knows: the cycle, each instrument's version and number of
 submissions, the tables and rows handed over, the anonymization policy and what it
-reached. The sample design (issue 7) is described here once Sapat holds the sample.
+reached, and the sample: design, seed, strata and how each instrument was weighted.
 """
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from anonymizer import CODE_VERSION, Policy
 
 from ..storage.forms import Form
 from ..storage.projects import Project
+from ..storage.sampling import SampleDraw
 
 STAGES = {"pilot": ("пилоттук", "пилотный"), "main": ("негизги", "основной")}
 
 
-def methodology_text(project: Project, forms: list[Form], summaries: list[dict], policy: Policy) -> str:
+def methodology_text(project: Project, forms: list[Form], summaries: list[dict], policy: Policy,
+                     draw: SampleDraw | None = None) -> str:
     counts = {s["form"]: s["submissions"] for s in summaries}
     stage_ky, stage_ru = STAGES.get(project.stage, (project.stage, project.stage))
     lines = [f"# {project.name}", "",
@@ -28,9 +30,7 @@ def methodology_text(project: Project, forms: list[Form], summaries: list[dict],
     for summary in summaries:
         rows = ", ".join(f"{table}: {n}" for table, n in summary["rows"].items())
         lines.append(f"- `{summary['form']}` — {rows}")
-    lines += ["", "## Тандоо / Выборка", "",
-              "Тандоонун дизайны бул циклде Sapatта катталган эмес; салмактар (weights) жок.",
-              "Дизайн выборки в этом цикле в Sapat не записан; весов (weights) в наборах нет.", "",
+    lines += ["", "## Тандоо / Выборка", "", *_sample_lines(draw), "",
               "## Анонимдештирүү / Обезличивание", "",
               f"- Код / код: `{CODE_VERSION}`; саясат / политика: `{policy.digest}`"
               + (f" ({policy.reviewed_by}, {policy.reviewed_on})" if policy.reviewed_by else " (по умолчанию)"),
@@ -52,3 +52,27 @@ def methodology_text(project: Project, forms: list[Form], summaries: list[dict],
               "- Ар бир таблица үчүн тобокелдик отчёту: `disclosure-risk.json`. Отчёт о риске раскрытия по "
               "каждой таблице: `disclosure-risk.json`.", ""]
     return "\n".join(lines)
+
+
+def _sample_lines(draw: SampleDraw | None) -> list[str]:
+    if draw is None:
+        return ["Тандоонун дизайны бул циклде Sapatта катталган эмес; салмактар (weights) жок.",
+                "Дизайн выборки в этом цикле в Sapat не записан; весов (weights) в наборах нет."]
+    design = draw.design
+    lines = [f"- Катмарлар / страты: {' × '.join(design['strata'])} ({len(draw.strata)}); "
+             f"ыкма / метод: {design['method']}; бөлүштүрүү / распределение: {design['allocation']}; "
+             f"seed: {draw.seed}; алкак / основа: {sum(r['population'] for r in draw.strata)} "
+             f"(SHA-256 `{draw.frame_digest}`).",
+             f"- Тандалган окуу жайлар / отобрано учебных заведений: {sum(r['allocated'] for r in draw.strata)}; "
+             f"запас / резерв: {design['reserves']} на школу. Толук тизме — `sample` баракчасы тандоо отчётунда "
+             "(sapat sample report). Полный список — лист `sample` отчёта о выборке."]
+    if draw.selection:
+        lines.append(f"- Окуу жайдын ичинде / внутри учебного заведения: {draw.selection['method']}, "
+                     f"{draw.selection['take']} (seed {draw.selection['seed']}).")
+    for form, w in sorted(draw.weighting.items()):
+        lines.append(f"- `{form}`: салмак / вес = 1/π × жооп бербөөгө оңдоо / поправка на неответ "
+                     f"({', '.join(w['classes'])})" + (f" × {w['calibration']} ({', '.join(w['margins'])})"
+                                                        if w["calibration"] != "none" else "")
+                     + f"; n = {w['respondents']}, Σw = {w['sum_of_weights']:.1f}, Kish deff {w['kish_deff']:.2f}. "
+                     "Тилкеси / столбец `weight`.")
+    return lines

@@ -70,6 +70,15 @@ def personal_details(person: RosterPerson) -> dict[str, str]:
     return json.loads(sealing.open_value("roster_people", "sealed", person.id, person.sealed))
 
 
+def roster_names(project: Project) -> tuple[str, ...]:
+    """Every name part on the cycle's rosters, for the free-text scrubber of anonymized exports."""
+    names = set()
+    for person in db.session.scalars(select(RosterPerson).where(RosterPerson.project_id == project.id)):
+        details = personal_details(person)
+        names.update(details[k] for k in ("last_name", "first_name", "patronymic") if details.get(k))
+    return tuple(sorted(names))
+
+
 # ---- within-school selection --------------------------------------------------------------------
 
 @dataclass(frozen=True)

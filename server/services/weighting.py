@@ -19,9 +19,11 @@ from .. import problems
 from ..sampling import weights as weighting
 from ..storage import db
 from ..storage.base import utcnow
+from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.sampling import FrameSchool, Participant, SampleSchool, SampleWeight
-from . import audit, coverage, sampling
+from ..storage.submissions import Submission, SubmissionDef
+from . import audit, coverage, sampling, sealing
 from . import forms as form_service
 
 SCHOOL_COLUMNS = ("region", "type", "language", "district")
@@ -195,5 +197,22 @@ def _summary(request: WeightingRequest, kind: str, units: list[Unit], final: np.
             "computed_at": utcnow().isoformat(timespec="seconds")}
 
 
-def weights_of(form_id: int) -> list[SampleWeight]:
-    return list(db.session.scalars(select(SampleWeight).where(SampleWeight.form_id == form_id)))
+def submission_weights(form: Form) -> dict[int, float] | None:
+    """Submission id -> its respondent's final weight, for the datasets; None when the form has no weights."""
+    rows = list(db.session.scalars(select(SampleWeight).where(SampleWeight.form_id == form.id)))
+    if not rows or form.current_def is None:
+        return None
+    unit, path = coverage.target_of(form.current_def)
+    if unit == "school":
+        codes = dict(db.session.execute(select(FrameSchool.id, FrameSchool.code)
+                                        .where(FrameSchool.id.in_([r.school_id for r in rows]))).all())
+        by_index = {sealing.blind_index(form.project_id, "linking", codes[r.school_id].encode()): r.weight
+                    for r in rows}
+    else:
+        indexes = dict(db.session.execute(select(Participant.id, Participant.code_index)
+                                          .where(Participant.id.in_([r.participant_id for r in rows]))).all())
+        by_index = {indexes[r.participant_id]: r.weight for r in rows}
+    found = db.session.execute(select(Submission.id, SubmissionDef.index_values)
+                               .join(SubmissionDef, SubmissionDef.submission_id == Submission.id)
+                               .where(Submission.form_id == form.id, SubmissionDef.current.is_(True)))
+    return {sid: by_index[index[path]] for sid, index in found if (index or {}).get(path) in by_index}

@@ -25,11 +25,12 @@ import requests
 from sqlalchemy import select
 
 from admin_cli.main import main as sapat_cli
-from server.services import audit, staff_users
+from server.services import audit, projects, sampling, staff_users
 from server.services.staff_users import PERMISSIONS
 from server.storage import db
 from server.storage.users import ROLES, StaffUser
 from tests.support.staff import PASSWORD, sign_in
+from tests.support.sampling_data import FRAME_HEADERS, ROSTER_HEADERS, frame_rows, roster_rows, sampled_project, xlsx
 from tests.support.submissions import post_submission, submission_xml
 from tests.support.xlsforms import photo_form, simple_form
 
@@ -59,6 +60,10 @@ ROUTES = {
     "staff.project": Route("GET", "project.read", (200,)),
     "staff.project_sync": Route("GET", "project.read", (200,)),
     "staff.project_exports": Route("GET", "project.read", (200,)),
+    "staff.project_sample": Route("GET", "sample.read", (200,)),
+    "staff.sample_report": Route("GET", "sample.read", (409,)),                  # no sample drawn: 409.23
+    "staff.project_coverage": Route("GET", "sample.read", (200,)),
+    "staff.coverage_report": Route("GET", "sample.read", (409,)),
     "staff.start_export": Route("POST", "export.anonymized", (400,), {"form": "photos", "formats": "pdf"}),  # 400.11
     "staff.download_export": Route("GET", "export.anonymized", (404,)),          # no such export
     "staff.download_handover": Route("GET", "report.read", (404,)),              # no such package
@@ -427,6 +432,30 @@ COMMANDS = {
                                                "csv"), "verifier", "analyst", "main: 0 rows"),
     ("handover", "build"): Command("export.anonymized", ("handover", "build", "--project", "{project}"),
                                    "department_viewer", "data_manager", "manifest SHA-256"),
+    # The sample: "{project}" has none yet, "{sampled}" a drawn sample, rosters, students and weights.
+    ("sample", "import-frame"): Command("sample.manage", ("sample", "import-frame", "{frame}", "--project",
+                                                          "{project}"), "verifier", "administrator",
+                                        "imported 60 schools"),
+    ("sample", "draw"): Command("sample.manage", ("sample", "draw", "--project", "{sampled}", "--seed", "1",
+                                                  "--size", "24"), "analyst"),
+    ("sample", "refuse"): Command("sample.manage", ("sample", "refuse", "--project", "{sampled}", "--school",
+                                                    "{school}", "--reason", "Отказ"), "department_viewer"),
+    ("sample", "report"): Command("sample.read", ("sample", "report", "--project", "{sampled}"), None,
+                                  "department_viewer", ".xlsx"),
+    ("roster", "import"): Command("sample.manage", ("roster", "import", "{roster}", "--project", "{sampled}"),
+                                  "verifier"),
+    ("participants", "select"): Command("sample.manage", ("participants", "select", "--project", "{sampled}",
+                                                          "--seed", "1", "--take", "student=2"), "analyst"),
+    ("participants", "sheets"): Command("personal.read", ("participants", "sheets", "--project", "{sampled}",
+                                                          "--purpose", "Списки для тестирования"), "administrator",
+                                        "data_manager", "participants in 24 schools"),
+    ("coverage",): Command("sample.read", ("coverage", "--project", "{sampled}"), None, "verifier",
+                           "observation_probe (school): 3/24"),
+    ("weights", "compute"): Command("sample.manage", ("weights", "compute", "--project", "{sampled}", "--form",
+                                                      "observation_probe"), "analyst", "data_manager",
+                                    "3 respondents"),
+    ("estimate",): Command("report.read", ("estimate", "--project", "{sampled}", "--form", "observation_probe",
+                                           "--variable", "rating"), "verifier", "analyst", "mean of"),
 }
 
 
@@ -454,7 +483,20 @@ def cli_scene(world, tmp_path, live_server) -> dict:
     world.publish(project_id, photo_form())
     xlsform = tmp_path / "simple.xlsx"
     xlsform.write_bytes(simple_form())
-    return {"project": str(project_id), "xlsform": str(xlsform), "remote": live_server}
+    sampled = sampled_project(world, "Выборка 2026", participants_per_school=2, observed=3)
+    for role in ROLES:
+        if role not in staff_users.ALL_PROJECTS:
+            world.grant(scene_user(world, role), sampled)
+    frame, roster = tmp_path / "frame.xlsx", tmp_path / "roster.xlsx"
+    frame.write_bytes(xlsx(FRAME_HEADERS, frame_rows(60)))
+    school = world.run(lambda: sampling.taking_part(projects.get_project(sampled))[0].school.code)
+    roster.write_bytes(xlsx(ROSTER_HEADERS, roster_rows([school], students=4, teachers=1)))
+    return {"project": str(project_id), "xlsform": str(xlsform), "remote": live_server, "sampled": str(sampled),
+            "frame": str(frame), "roster": str(roster), "school": school}
+
+
+def scene_user(world, role: str) -> int:
+    return world.run(lambda: staff_users.find_user(f"{role}@example.kg").id)
 
 
 def sapat(app, database_url: str, args, role: str) -> subprocess.Popen:

@@ -2,8 +2,10 @@
 coverage from real OpenRosa submissions, weights and estimates, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import csv
 import io
 import random
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 
 from server.problems import Problem
 from server.sampling import estimation
-from server.services import audit, coverage, estimates, participants, projects, sampling, sheets, weighting
+from server.services import audit, coverage, estimates, participants, projects, sampling, sealing, sheets, weighting
 from server.storage import db
 from server.storage.audit import AuditEntry
 from server.storage.sampling import Participant, RosterPerson, SampleSchool, SampleWeight
@@ -386,3 +388,38 @@ def test_sample_page_shows_the_strata_and_the_report_downloads(cycle, world, liv
     report = http.get(f"{live_server}/projects/{cycle.id}/sample.xlsx", timeout=30)
     sheet = load_workbook(io.BytesIO(report.content))["sample"]
     assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == sorted(cycle.codes())
+
+
+def test_anonymized_export_carries_the_weights_and_scrubs_roster_names_from_free_text(fieldwork, world, app,
+                                                                                      live_server):
+    from server.services import exports
+    from server.services import forms as form_service
+    from server.storage.users import StaffUser
+    code = fieldwork.answered[0]
+    name = world.run(lambda: participants.personal_details(
+        db.session.scalar(select(Participant).where(Participant.code == code)).person)["last_name"])
+    _, token = world.app_user(fieldwork.id, forms=["student_probe"], name="Планшет 2")
+    base = world.collect_base(live_server, fieldwork.id, token)
+    xml = answer("student_probe", "participant_code", fieldwork.students[0], score=70, satisfied="yes",
+                 remark=f"Студент {name} жакшы окуйт")
+    assert post_submission(base, xml).status_code == 201
+    fieldwork.run(weighting.compute_weights, weighting.WeightingRequest("student_probe"), ACTOR)
+    analyst = world.admin("analyst@example.kg", role="analyst")
+    world.grant(analyst, fieldwork.id)
+
+    def export() -> bytes:
+        user = db.session.get(StaffUser, analyst)
+        form = form_service.get_form(projects.get_project(fieldwork.id), "student_probe")
+        job = exports.request_export(form, user, "anonymized", ["csv"], "ru", None, audit.Actor("staff", analyst))
+        db.session.commit()
+        job = exports.run_export(job.id)
+        return b"".join(sealing.open_file(exports.open_export(job, user, audit.Actor("staff", analyst))))
+    with app.app_context():
+        archive = zipfile.ZipFile(io.BytesIO(export()))
+        db.session.commit()
+    table = list(csv.DictReader(io.StringIO(archive.read("student_probe.csv").decode("utf-8-sig"))))
+    stored = world.run(lambda: sorted(round(w.weight, 6) for w in db.session.scalars(select(SampleWeight))))
+    exported = sorted(round(float(r["weight"]), 6) for r in table if r["weight"])
+    assert exported == stored and len(table) == len(fieldwork.answered) + 2   # plus the stranger and the new one
+    assert sum(1 for r in table if not r["weight"]) == 1                      # the code outside the sample
+    assert name not in archive.read("student_probe.csv").decode("utf-8-sig")
