@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-tools bench bench-export clean
+.PHONY: run test test-tools fonts bench bench-export bench-sampling clean
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,7 +12,11 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The PDF assignment sheets need a TrueType font with Cyrillic letters (Debian's DejaVu).
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core; } || true
+
+run: $(STAMP) fonts
 	$(VENV)/bin/sapat init
 	$(VENV)/bin/sapat demo
 	@echo "Starting gunicorn on http://127.0.0.1:8080 (Ctrl-C stops it)"
@@ -22,6 +26,7 @@ run: $(STAMP)
 test-tools:
 	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq default-jre-headless; } || true
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; } || true
+	@$(MAKE) -s fonts
 	@if [ -n "$$SAPAT_TEST_DATABASE_URL" ] && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
 		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; fi
 
@@ -33,6 +38,9 @@ bench: $(STAMP)
 
 bench-export: $(STAMP)
 	$(PY) bench/export.py
+
+bench-sampling: $(STAMP)
+	$(PY) bench/sampling.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

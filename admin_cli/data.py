@@ -185,6 +185,7 @@ def demo_command(op: Operator):
     url, path = _collect_details(op, tablet, seeded.project)
     click.echo(f"Staff pages:        {op.public_url}/  (login {seeded.email} / {seeded.password})")
     click.echo(f"Project:            {seeded.project.id} {seeded.project.name}")
+    click.echo(f"Sample, coverage:   {op.public_url}/projects/{seeded.project.id}/sample  (a generated frame)")
     click.echo(f"API (pyodk, OData): {op.public_url}/v1  (base_url {op.public_url}, same login)")
     click.echo(f"Collect server URL: {url}")
     click.echo(f"Collect QR code:    {path}")

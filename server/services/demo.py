@@ -5,6 +5,7 @@ Idempotent: a second run finds what the first made and prints the same details.
 from __future__ import annotations
 
 import os
+import random
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,10 @@ from sqlalchemy import select
 
 import forms as instruments
 
+from ..sampling import frames
 from ..storage import db
 from ..storage.projects import Project
-from . import app_users, forms as form_service, projects, staff_users
+from . import app_users, audit, forms as form_service, projects, sampling, staff_users
 
 DEMO_PROJECT = "Демо-мониторинг 2026 / Demo monitoring 2026"
 DEMO_EMAIL = "admin@sapat.local"
@@ -44,7 +46,26 @@ def seed_demo(instance: Path) -> Demo:
         tablet = app_users.create_app_user(project, DEMO_TABLET, published)
     else:
         app_users.assign_forms(tablet, published)
+    if not sampling.frame_schools(project):
+        _demo_sample(project)
     return Demo(DEMO_EMAIL, password, project, tablet.id)
+
+
+def _demo_sample(project: Project) -> None:
+    """A generated frame of 120 schools (no real school) and a PPS sample of 36, stratified by region."""
+    rng = random.Random(2026)
+    regions = list(frames.REGIONS)
+    lines = ["code,name,region,district,type,language,enrolment"]
+    for i in range(120):
+        region = regions[i % len(regions)]
+        kind = ("professional lyceum", "college")[i % 5 == 0]
+        language = ("ky", "ru", "uz")[0 if i % 3 else (2 if region in ("osh", "jalal_abad", "batken") else 1)]
+        lines.append(f"{700001 + i},Демо лицей №{i + 1} / Demo lyceum {i + 1},{region},{region} {i % 4 + 1},"
+                     f"{kind},{language},{int(rng.lognormvariate(5.6, 0.5))}")
+    sampling.import_frame(project, "\n".join(lines).encode(), "demo-frame.csv", audit.SYSTEM)
+    sampling.draw_sample(project, 2026, sampling.DesignRequest(n=36, strata=("region",),
+                                                               sort=("type", "language", "enrolment")),
+                         None, audit.SYSTEM)
 
 
 def publish_file(project: Project, path: Path):

@@ -13,7 +13,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 
 from .. import problems
 from ..sampling import rosters, selection
@@ -49,20 +49,28 @@ def import_roster(project: Project, data: bytes, filename: str, actor: audit.Act
     if touched and db.session.scalar(select(func.count(Participant.id)).where(Participant.school_id.in_(touched))):
         raise problems.sample_in_use("participants were already selected in a school of this roster")
     db.session.execute(delete(RosterPerson).where(RosterPerson.school_id.in_(touched)))
-    for record in check.records:
-        school = schools[record.school_code]
-        pin = record.personal.get("pin")
-        person = RosterPerson(project_id=project.id, school_id=school.id, category=record.category,
-                              specialty=record.specialty, year=record.year, sealed=b"", line=record.line,
-                              pin_index=sealing.blind_index(project.id, "pin", pin.encode()) if pin else None)
-        db.session.add(person)
-        db.session.flush()
-        person.sealed = sealing.seal_value(project.id, "roster_people", "sealed", person.id,
-                                           json.dumps(record.personal, ensure_ascii=False).encode())
+    rows = [{"project_id": project.id, "school_id": schools[r.school_code].id, "category": r.category,
+             "specialty": r.specialty, "year": r.year, "sealed": b"", "line": r.line,
+             "pin_index": sealing.blind_index(project.id, "pin", r.personal["pin"].encode())
+             if r.personal.get("pin") else None} for r in check.records]
+    _insert_sealed(RosterPerson, "sealed", "sealed", project.id, rows,
+                   [json.dumps(r.personal, ensure_ascii=False).encode() for r in check.records])
     db.session.flush()
     audit.record("roster.import", actor, project_id=project.id, target=f"project:{project.id}",
                  people=len(check.records), schools=len(touched), rejected=len(rejects))
     return RosterImport(len(check.records), len(touched), rejects)
+
+
+def _insert_sealed(model, attribute: str, column: str, project_id: int, rows: list[dict],
+                   plaintexts: list[bytes]) -> None:
+    """Insert rows in one statement, then seal each plaintext bound to its new row id, in one update."""
+    if not rows:
+        return
+    ids = db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows).all()
+    table = model.__tablename__
+    db.session.execute(update(model), [{"id": row_id, attribute: sealing.seal_value(project_id, table, column,
+                                                                                   row_id, plaintext)}
+                                       for row_id, plaintext in zip(ids, plaintexts)])
 
 
 def personal_details(person: RosterPerson) -> dict[str, str]:
@@ -117,31 +125,26 @@ def _select_in_school(project: Project, school: SampleSchool, seed: int, request
             split = tuple(str(getattr(person, f) or "") for f in request.by) if person.category == "student" else ()
             cells[(person.category, *split)].append(person)
     numbers = defaultdict(int)
-    chosen = 0
+    rows, tokens = [], []
     for cell in sorted(cells):
         listed = cells[cell]
         indices, probability = selection.select_within(len(listed), request.take[cell[0]], request.method,
                                                        (seed, school.school.code, *cell))
         for index in indices:
+            person = listed[index]
             numbers[cell[0]] += 1
-            _add_participant(project, school, listed[index], numbers[cell[0]], probability, len(listed))
-            chosen += 1
-    return chosen
-
-
-def _add_participant(project: Project, school: SampleSchool, person: RosterPerson, number: int,
-                     probability: float, cell_size: int) -> None:
-    if number > 999:
-        raise problems.invalid_design(f"more than 999 {person.category}s selected in school {school.school.code}")
-    code = f"{school.school.code}-{CATEGORIES[person.category]}{number:03d}"
-    token = secrets.token_urlsafe(24)
-    participant = Participant(project_id=project.id, school_id=school.school_id, person_id=person.id,
-                              category=person.category, code=code, probability=probability, cell_size=cell_size,
-                              code_index=sealing.blind_index(project.id, "linking", code.encode()),
-                              link_index=link_index(project.id, token), link_sealed=b"")
-    db.session.add(participant)
-    db.session.flush()
-    participant.link_sealed = sealing.seal_value(project.id, "participants", "link", participant.id, token.encode())
+            if numbers[cell[0]] > 999:
+                raise problems.invalid_design(f"more than 999 {person.category}s selected in school "
+                                              f"{school.school.code}")
+            code = f"{school.school.code}-{CATEGORIES[person.category]}{numbers[cell[0]]:03d}"
+            tokens.append(secrets.token_urlsafe(24))
+            rows.append({"project_id": project.id, "school_id": school.school_id, "person_id": person.id,
+                         "category": person.category, "code": code, "probability": probability,
+                         "cell_size": len(listed), "code_index": sealing.blind_index(project.id, "linking",
+                                                                                     code.encode()),
+                         "link_index": link_index(project.id, tokens[-1]), "link_sealed": b""})
+    _insert_sealed(Participant, "link_sealed", "link", project.id, rows, [t.encode() for t in tokens])
+    return len(rows)
 
 
 def link_index(project_id: int, token: str) -> str:

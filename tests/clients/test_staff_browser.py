@@ -131,3 +131,23 @@ def test_submission_page_in_kyrgyz_fits_a_phone_screen(world, live_server, brows
     assert overflow <= 0
     assert errors == []
     context.close()
+
+
+def test_sample_and_coverage_pages_draw_their_charts_under_the_csp_on_a_phone(world, live_server, browser):
+    from tests.support.sampling_data import sampled_project
+    world.admin()
+    project_id = sampled_project(world, "Выборка 2026", observed=3)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    errors = watch_console(page)
+    sign_in(page, live_server)
+    for path, bars in ((f"/projects/{project_id}/sample?lang=ky", "#regions svg.bars rect.sample"),
+                       (f"/projects/{project_id}/coverage?lang=ru&threshold=0.5", "svg.bars rect.sample")):
+        page.goto(live_server + path)
+        assert page.locator(bars).count() > 0
+        widths = page.eval_on_selector_all(bars, "rects => rects.map(r => r.getBoundingClientRect().width)")
+        assert any(w > 0 for w in widths), "the bars were not drawn"
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert "Учебных заведений ниже порога: 21" in page.content()   # 3 of 24 schools observed
+    assert errors == []
+    context.close()

@@ -423,3 +423,26 @@ def test_anonymized_export_carries_the_weights_and_scrubs_roster_names_from_free
     assert exported == stored and len(table) == len(fieldwork.answered) + 2   # plus the stranger and the new one
     assert sum(1 for r in table if not r["weight"]) == 1                      # the code outside the sample
     assert name not in archive.read("student_probe.csv").decode("utf-8-sig")
+
+
+@pytest.mark.slow
+def test_sapat_sample_draw_prints_the_report_path_last_and_its_sample_sheet_lists_the_drawn_codes(
+        app, migrated, world, tmp_path):
+    from tests.integration.test_cli import PASSWORD, sapat
+    world.admin("admin@example.kg", PASSWORD)
+    project_id = world.project()
+    frame = tmp_path / "frame.csv"
+    frame.write_bytes(csv_bytes(FRAME_HEADERS, frame_rows(60)))
+    out = sapat(app, migrated, "sample", "import-frame", str(frame), "--project", str(project_id)).stdout
+    assert out.strip() == "imported 60 schools"
+    bad = sapat(app, migrated, "sample", "draw", "--project", str(project_id), "--seed", "5", "--size", "3",
+                check=False)
+    assert bad.returncode == 1 and "(400.64)" in bad.stderr and bad.stdout == ""
+    drawn = sapat(app, migrated, "sample", "draw", "--project", str(project_id), "--seed", "5", "--size", "30",
+                  "--method", "systematic").stdout.strip().splitlines()
+    path = drawn[-1]
+    assert path.endswith(".xlsx") and len(drawn) == 13          # a line per stratum, then the report
+    codes = sorted(r[0] for r in load_workbook(path)["sample"].iter_rows(min_row=2, values_only=True))
+    assert codes == sorted(world.run(lambda: [s.school.code for s in sampling.sample_schools(
+        projects.get_project(project_id), ("sample",))]))
+    assert len(codes) == 30
