@@ -140,7 +140,7 @@ def _columns(headers: list[str], mapping: Mapping_) -> list[str | None]:
 
 
 def _record(line: int, columns: list[str | None], values: list, mapping: Mapping_):
-    cells = {c: _text(v) for c, v in zip(columns, values) if c}
+    cells = {c: cell_text(v) for c, v in zip(columns, values) if c}
     raw_code = next((v for c, v in zip(columns, values) if c == "code"), None)
     if isinstance(raw_code, (int, float)) and cells.get("code", "").isdigit():
         cells["code"] = cells["code"].zfill(6)   # a spreadsheet drops a code's leading zeros
@@ -208,7 +208,8 @@ def _fold(text: str) -> str:
     return " ".join(str(text).strip().lower().replace("ё", "е").split())
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
+    """A spreadsheet cell as text: empty for nothing, whole numbers without '.0'."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

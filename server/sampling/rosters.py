@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from .frames import cell_text
+
 PERSONAL = ("last_name", "first_name", "patronymic", "pin", "phone", "email", "organisation")
 CLEAR = ("school_code", "category", "specialty", "year")
 CATEGORY_NAMES = {
@@ -56,7 +58,7 @@ def check_roster(headers: list[str], rows: Iterable[tuple[int, list]], known_sch
     check = RosterCheck()
     found = []
     for line, values in rows:
-        cells = {n: _text(v) for n, v in zip(names, values) if n}
+        cells = {n: cell_text(v) for n, v in zip(names, values) if n}
         if any(cells.values()):
             found.append(_record(line, cells, known_schools, school_code))
     pins = Counter((r.school_code, r.personal["pin"]) for r, _ in found if r.personal.get("pin"))
@@ -119,11 +121,3 @@ def valid_pin(pin: str) -> bool:
 def category_of(text: str) -> str | None:
     folded = " ".join(text.strip().lower().split())
     return next((code for code, names in CATEGORY_NAMES.items() if folded in names), None)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()

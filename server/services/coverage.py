@@ -93,16 +93,19 @@ def responses(form: Form, unit: str, path: str | None, schools: list[SampleSchoo
     else:
         known = {p.code_index: p.id for p in people if p.category == unit}
     found, unmatched = {}, 0
-    rows = db.session.execute(select(SubmissionDef.index_values, Submission.created_at)
-                              .join(Submission, Submission.id == SubmissionDef.submission_id)
-                              .where(Submission.form_id == form.id, SubmissionDef.current.is_(True)))
-    for index_values, created in rows:
+    for index_values, created in current_versions(form, SubmissionDef.index_values, Submission.created_at):
         who = known.get((index_values or {}).get(path))
         if who is None:
             unmatched += 1
         elif who not in found or created > found[who]:
             found[who] = created
     return found, unmatched
+
+
+def current_versions(form: Form, *columns):
+    """The given columns of every submission's current version of ``form``."""
+    return db.session.execute(select(*columns).join(Submission, Submission.id == SubmissionDef.submission_id)
+                              .where(Submission.form_id == form.id, SubmissionDef.current.is_(True)))
 
 
 def project_coverage(project: Project, threshold: float = DEFAULT_THRESHOLD) -> Coverage:

@@ -19,7 +19,7 @@ from ..sampling import estimation
 from ..storage import db
 from ..storage.projects import Project
 from ..storage.sampling import FrameSchool, Participant, SampleWeight
-from ..storage.submissions import Submission, SubmissionDef
+from ..storage.submissions import SubmissionDef
 from . import coverage, sampling, sealing
 from . import forms as form_service
 
@@ -63,10 +63,7 @@ def estimate(project: Project, request: EstimateRequest) -> EstimateResult:
         raise problems.sampling_step_missing(f"weights for {request.form} (sapat weights compute)")
     who = _respondents(project, form.project_id, unit, weights)
     y, w, strata, psu, domain, unweighted = [], [], [], [], [], 0
-    rows = db.session.execute(select(SubmissionDef.values, SubmissionDef.index_values)
-                              .join(Submission, Submission.id == SubmissionDef.submission_id)
-                              .where(Submission.form_id == form.id, SubmissionDef.current.is_(True)))
-    for values, index_values in rows:
+    for values, index_values in coverage.current_versions(form, SubmissionDef.values, SubmissionDef.index_values):
         found = who.get((index_values or {}).get(code_path))
         if found is None:
             unweighted += 1

@@ -212,7 +212,5 @@ def submission_weights(form: Form) -> dict[int, float] | None:
         indexes = dict(db.session.execute(select(Participant.id, Participant.code_index)
                                           .where(Participant.id.in_([r.participant_id for r in rows]))).all())
         by_index = {indexes[r.participant_id]: r.weight for r in rows}
-    found = db.session.execute(select(Submission.id, SubmissionDef.index_values)
-                               .join(SubmissionDef, SubmissionDef.submission_id == Submission.id)
-                               .where(Submission.form_id == form.id, SubmissionDef.current.is_(True)))
+    found = coverage.current_versions(form, Submission.id, SubmissionDef.index_values)
     return {sid: by_index[index[path]] for sid, index in found if (index or {}).get(path) in by_index}
