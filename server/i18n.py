@@ -452,6 +452,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "409.15": ("Бул формада жарыялана турган каралама жок.", "У этой формы нет черновика для публикации."),
     "409.16": ("Форманы жарыялоодон мурун бул медиа файлдарды жүктөңүз: {missing}.",
                "Перед публикацией формы загрузите эти медиафайлы: {missing}."),
+    "409.23": ("Бул долбоордо тандоонун мурунку кадамы аткарыла элек.",
+               "В этом проекте ещё не выполнен предыдущий шаг выборки."),
     "413.1": ("Файл өтө чоң.", "Файл слишком большой."),
     "429.1": ("Аракеттер өтө көп. {retryAfter} секунддан кийин кайра аракет кылыңыз.",
               "Слишком много попыток. Повторите через {retryAfter} с."),
@@ -459,7 +461,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
               "На сервере произошла непредвиденная ошибка. Попробуйте ещё раз немного позже."),
 }
 # Problems whose English sentence says something the translation cannot (a reason, pyxform's hint).
-SHOW_ORIGINAL = {"400.8", "400.11", "400.15", "409.6"}
+SHOW_ORIGINAL = {"400.8", "400.11", "400.15", "409.6", "409.23"}
 # Wire field names in problem details, shown with the label the form on the page uses.
 FIELD_LABELS = {"name": "project.name", "year": "project.year", "stage": "project.stage",
                 "status": "project.status", "state": "form.state", "displayName": "app_user.name",

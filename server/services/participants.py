@@ -106,9 +106,12 @@ def select_participants(project: Project, seed: int, request: SelectionRequest, 
                                       + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
     done = set(db.session.scalars(select(Participant.school_id).where(Participant.project_id == project.id)))
     chosen = 0
-    for school in sampling.taking_part(project):
-        if school.school_id not in done:
-            chosen += _select_in_school(project, school, seed, request)
+    try:
+        for school in sampling.taking_part(project):
+            if school.school_id not in done:
+                chosen += _select_in_school(project, school, seed, request)
+    except ValueError as err:       # a bad seed, as selection states it
+        raise problems.invalid_design(f"selection: {err}") from None
     draw.selection = {"seed": seed, "take": request.take, "by": list(request.by), "method": request.method}
     db.session.flush()
     audit.record("participants.select", actor, project_id=project.id, target=f"project:{project.id}",

@@ -23,7 +23,7 @@ from ..sampling import frames, selection
 from ..storage import db
 from ..storage.base import utcnow
 from ..storage.projects import Project
-from ..storage.sampling import FrameSchool, Participant, SampleDraw, SampleSchool
+from ..storage.sampling import FrameSchool, Participant, SampleDraw, SampleSchool, SampleWeight
 from ..storage.users import StaffUser
 from . import audit
 from .spreadsheets import read_table
@@ -125,6 +125,7 @@ def draw_sample(project: Project, seed: int, request: DesignRequest, user: Staff
     if old is not None:
         if db.session.scalar(select(func.count(Participant.id)).where(Participant.project_id == project.id)):
             raise problems.sample_in_use("participants were already selected in the sampled schools")
+        db.session.execute(delete(SampleWeight).where(SampleWeight.project_id == project.id))
         db.session.delete(old)
         db.session.flush()
     units = [selection.FrameUnit(key=s.code, stratum=tuple(getattr(s, c) for c in request.strata),
