@@ -41,9 +41,11 @@ class AssignmentSheets:
     rows: list[tuple]           # (school code, school name, values aligned with COLUMNS)
 
     def write_xlsx(self, target: BinaryIO) -> None:
+        """A sheet per school, named by its code, for the school's test administrator."""
         variables = [Variable(c) for c in ("school_code", "school_name", *COLUMNS)]
-        write_xlsx(target, [Sheet("assignments", variables, ((c, n, *v) for c, n, v in self.rows), labels=False)],
-                   "ru")
+        codes = list(dict.fromkeys(code for code, _, _ in self.rows))
+        write_xlsx(target, [Sheet(code, variables, [(c, n, *v) for c, n, v in self.rows if c == code], labels=False)
+                            for code in codes] or [Sheet("assignments", variables, [], labels=False)], "ru")
 
     def write_pdf(self, target: BinaryIO) -> None:
         target.write(bytes(_pdf(self)))

@@ -257,7 +257,7 @@ def test_assignment_sheets_need_a_purpose_list_names_codes_and_links_and_are_aud
     pdf, book = io.BytesIO(), io.BytesIO()
     world.run(lambda: (made.write_pdf(pdf), made.write_xlsx(book)))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.getvalue())).pages)
-    rows = list(load_workbook(io.BytesIO(book.getvalue()))["assignments"].iter_rows(min_row=2, values_only=True))
+    rows = list(load_workbook(io.BytesIO(book.getvalue()))[school].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 8
     for row in rows:
         code, last_name, link = row[2], row[6], row[10]
