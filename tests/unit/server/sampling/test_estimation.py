@@ -7,8 +7,8 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from server.sampling.estimation import (Estimate, mean, normal_quantile, proportion,
-                                        student_t_quantile, total)
+from server.sampling.estimation import Estimate, mean, proportion, total
+from server.sampling.quantiles import normal_quantile, student_t_quantile
 
 # Two strata, five schools, six people.          school   weight  y
 #   stratum A: school a1 has two people         a1       2       1

@@ -11,8 +11,8 @@ import warnings
 import numpy as np
 import pytest
 
-from server.sampling.estimation import (mean, normal_quantile, proportion, student_t_quantile,
-                                        total)
+from server.sampling.estimation import mean, proportion, total
+from server.sampling.quantiles import normal_quantile, student_t_quantile
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
