@@ -13,7 +13,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text
 
 from .. import problems
 from ..sampling import rosters, selection
@@ -63,14 +63,24 @@ def import_roster(project: Project, data: bytes, filename: str, actor: audit.Act
 
 def _insert_sealed(model, attribute: str, column: str, project_id: int, rows: list[dict],
                    plaintexts: list[bytes]) -> None:
-    """Insert rows in one statement, then seal each plaintext bound to its new row id, in one update."""
+    """Insert rows with their plaintexts sealed and bound to the row ids, taken up front, in one statement."""
     if not rows:
         return
-    ids = db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows).all()
     table = model.__tablename__
-    db.session.execute(update(model), [{"id": row_id, attribute: sealing.seal_value(project_id, table, column,
-                                                                                   row_id, plaintext)}
-                                       for row_id, plaintext in zip(ids, plaintexts)])
+    for row, row_id, plaintext in zip(rows, _new_ids(model, len(rows)), plaintexts):
+        row["id"] = row_id
+        row[attribute] = sealing.seal_value(project_id, table, column, row_id, plaintext)
+    db.session.execute(insert(model), rows)
+
+
+def _new_ids(model, count: int) -> list[int]:
+    """Ids for ``count`` new rows: from the table's sequence on PostgreSQL; on SQLite after the largest,
+    which is safe because a writing transaction holds the database's write lock (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(text(f"SELECT nextval('{model.__tablename__}_id_seq') "
+                                            "FROM generate_series(1, :n)"), {"n": count}))
+    start = db.session.scalar(select(func.max(model.id))) or 0
+    return list(range(start + 1, start + count + 1))
 
 
 def personal_details(person: RosterPerson) -> dict[str, str]:

@@ -446,3 +446,21 @@ def test_sapat_sample_draw_prints_the_report_path_last_and_its_sample_sheet_list
     assert codes == sorted(world.run(lambda: [s.school.code for s in sampling.sample_schools(
         projects.get_project(project_id), ("sample",))]))
     assert len(codes) == 30
+
+
+def test_key_rotation_reseals_rosters_and_participant_links(selected, world):
+    from server import crypto
+    from server.services import rotation
+
+    def opened():
+        return ({p.id: participants.personal_details(p) for p in db.session.scalars(select(RosterPerson))},
+                {p.id: participants.link_token(p) for p in db.session.scalars(select(Participant))},
+                {crypto.key_id_of(v) for v in db.session.scalars(select(RosterPerson.sealed))}
+                | {crypto.key_id_of(v) for v in db.session.scalars(select(Participant.link_sealed))})
+    people, links, before = world.run(opened)
+    report = world.run(lambda: rotation.rotate_data_keys(rotation.rotation_scopes(selected.id), audit.SYSTEM))
+    assert report.finished
+    assert report.resealed[(f"project:{selected.id}", "roster_people.sealed")] == len(people)
+    assert report.resealed[(f"project:{selected.id}", "participants.link")] == len(links)
+    after = world.run(opened)
+    assert after[:2] == (people, links) and after[2].isdisjoint(before) and len(after[2]) == 1
