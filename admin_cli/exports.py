@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import sys
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 
 from server.services import exports, forms as form_service, handovers, sealing
 
-from .main import Operator, in_app, main
+from .main import Operator, in_app, main, private_file
 
 
 def _progress(label: str):
@@ -37,16 +36,13 @@ def export_command(op: Operator, project_ref, xml_form_id, raw, purpose, formats
     job = exports.request_export(target, op.user, "raw" if raw else "anonymized",
                                  [f.strip() for f in formats.split(",") if f.strip()], language, purpose, op.actor)
     job = exports.run_export(job.id, _progress(xml_form_id))
-    path = out or Path(op.app.instance_path) / "exports" / job.file_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        for chunk in sealing.open_file(exports.open_export(job, op.user, op.actor)):
-            handle.write(chunk)
+    blob = exports.open_export(job, op.user, op.actor)
+    path = private_file(out or Path(op.app.instance_path) / "exports" / job.file_name,
+                        lambda handle: handle.writelines(sealing.open_file(blob)))
     for table, rows in job.summary["rows"].items():
         k = job.summary["k_reached"].get(table)
         click.echo(f"{table}: {rows} rows" + (f", k reached {k}" if k is not None else ""))
-    click.echo(str(path.resolve()))
+    click.echo(str(path))
 
 
 @main.group()

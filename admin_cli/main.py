@@ -11,6 +11,7 @@ import getpass
 import os
 from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -84,6 +85,15 @@ def _operator(app: Flask, verb: str | None, bootstrap) -> Operator:
     user = staff_users.check_password(email, password, "cli")
     staff_users.require(user, verb)
     return Operator(app, user, audit.Actor("staff", user.id))
+
+
+def private_file(path: Path, write) -> Path:
+    """Write a file only its owner may read (``write(handle)`` fills it); returns its absolute path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        write(handle)
+    return path.resolve()
 
 
 @click.group()

@@ -1,7 +1,6 @@
 """``sapat sample | roster | participants | coverage``: drawing and following the sample (§4.16, §4.18, §20.1.1)."""
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 from server.problems import Problem
 from server.services import coverage as coverage_service, estimates, participants, sampling, sheets, weighting
 
-from .main import Operator, in_app, main
+from .main import Operator, in_app, main, private_file
 
 
 def _report_rejects(func, *args, **kwargs):
@@ -22,15 +21,6 @@ def _report_rejects(func, *args, **kwargs):
             where = f"line {reject['line']}" + (f" (code {reject['code']})" if reject.get("code") else "")
             click.echo(f"rejected {where}: {'; '.join(reject['problems'])}", err=True)
         raise
-
-
-def _private_file(path: Path, write) -> Path:
-    """Write a file readable by its owner only; returns its absolute path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        write(handle)
-    return path.resolve()
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -121,7 +111,7 @@ def report(op: Operator, project_ref, out):
 
 def _write_report(op: Operator, project, out: Path | None) -> Path:
     path = out or Path(op.app.instance_path) / "samples" / f"project-{project.id}-sample.xlsx"
-    return _private_file(path, lambda handle: sampling.write_sample_report(project, handle))
+    return private_file(path, lambda handle: sampling.write_sample_report(project, handle))
 
 
 @sample.command("refuse")
@@ -194,8 +184,8 @@ def sheets_command(op: Operator, project_ref, school_code, purpose, out_dir):
     folder = out_dir or Path(op.app.instance_path) / "sheets"
     stem = f"project-{project.id}-" + (school_code or "all") + "-assignments"
     click.echo(f"{sheet.people} participants in {sheet.schools} schools")
-    click.echo(_private_file(folder / f"{stem}.pdf", sheet.write_pdf))
-    click.echo(_private_file(folder / f"{stem}.xlsx", sheet.write_xlsx))
+    click.echo(private_file(folder / f"{stem}.pdf", sheet.write_pdf))
+    click.echo(private_file(folder / f"{stem}.xlsx", sheet.write_xlsx))
 
 
 @main.command("coverage")
@@ -215,7 +205,7 @@ def coverage_command(op: Operator, project_ref, threshold, out):
                    + f", {len(found.below(item))} schools below {threshold:.0%}"
                    + (f", {item.unmatched} unmatched" if item.unmatched else ""))
     path = out or Path(op.app.instance_path) / "samples" / f"project-{project.id}-coverage.xlsx"
-    click.echo(_private_file(path, lambda handle: coverage_service.write_coverage(found, handle)))
+    click.echo(private_file(path, lambda handle: coverage_service.write_coverage(found, handle)))
 
 
 @main.group()
@@ -266,4 +256,4 @@ def estimate_command(op: Operator, project_ref, xml_form_id, variable, by, kind,
         click.echo(f"  {label}: {value:.4g} (SE {se:.3g}, {confidence:.0%} CI {low:.4g}–{high:.4g}"
                    + (f", deff {deff:.2f}" if deff is not None else "") + f", n={n})")
     path = out or Path(op.app.instance_path) / "samples" / f"project-{project.id}-{xml_form_id}-{variable}.xlsx"
-    click.echo(_private_file(path, lambda handle: estimates.write_estimates(result, handle)))
+    click.echo(private_file(path, lambda handle: estimates.write_estimates(result, handle)))

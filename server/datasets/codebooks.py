@@ -12,7 +12,7 @@ import json
 from typing import BinaryIO
 
 from . import Variable
-from .workbooks import Sheet, label, write_xlsx as write_workbook
+from .workbooks import label, plain_sheet, write_xlsx as write_workbook
 
 LANGUAGES = ("ky", "ru")
 
@@ -42,26 +42,23 @@ def to_json(book: dict) -> str:
 
 def write_xlsx(target: BinaryIO, book: dict, language: str) -> None:
     """Sheets: variables, values, dropped, truncations, about."""
-    def sheet(name: str, header: list[str], rows) -> Sheet:
-        return Sheet(name, [Variable(h) for h in header], rows, labels=False)
-
     variables = [(t["table"], v) for t in book["tables"] for v in t["variables"]]
     about = [["form_id", book["form_id"]], ["version", book["version"]], ["title", book["title"]],
              ["labels shown in", label({"ky": "Кыргызча", "ru": "Русский"}, language)]]
     about += [[f"anonymization: {key}", str(value)] for key, value in book["anonymization"].items()]
     about.append(["system missing", book["system_missing"]])
     write_workbook(target, [
-        sheet("variables", ["table", "name", "label_ky", "label_ru", "type", "storage", "measure", "missing",
+        plain_sheet("variables", ["table", "name", "label_ky", "label_ru", "type", "storage", "measure", "missing",
                             "classification", "treatment"],
               ([table, v["name"], v["labels"]["ky"], v["labels"]["ru"], v["type"], v["storage"], v["measure"],
                 " ".join(map(str, v["missing"])), v["classification"], v["treatment"]] for table, v in variables)),
-        sheet("values", ["table", "name", "value", "label_ky", "label_ru"],
+        plain_sheet("values", ["table", "name", "value", "label_ky", "label_ru"],
               ([table, v["name"], str(item["value"]), item["labels"]["ky"], item["labels"]["ru"]]
                for table, v in variables for item in v["values"])),
-        sheet("dropped", ["table", "name", "reason"],
+        plain_sheet("dropped", ["table", "name", "reason"],
               ([item["table"], item["variable"], item["reason"]] for item in book["dropped"])),
-        sheet("truncations", ["file", "name", "what", "original", "written"],
+        plain_sheet("truncations", ["file", "name", "what", "original", "written"],
               ([item["file"], item["variable"], item["what"], item["original"], item["written"]]
                for item in book["truncations"])),
-        sheet("about", ["key", "value"], about),
+        plain_sheet("about", ["key", "value"], about),
     ], language)

@@ -47,6 +47,11 @@ class Sheet:
     labels: bool = True      # a second header row with the variables' labels
 
 
+def plain_sheet(name: str, columns, rows: Iterable[Sequence]) -> Sheet:
+    """A sheet whose one header row is the column names (reports, codebooks), no labels row."""
+    return Sheet(name, [Variable(c) for c in columns], rows, labels=False)
+
+
 def label(labels: dict[str, str], language: str) -> str:
     """A label in ``language``, else Kyrgyz, else Russian, else any."""
     for code in (language, "ky", "ru"):

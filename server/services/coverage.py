@@ -16,8 +16,7 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
-from ..datasets import Variable
-from ..datasets.workbooks import Sheet, write_xlsx
+from ..datasets.workbooks import plain_sheet, write_xlsx
 from ..storage import db
 from ..storage.forms import Form, FormDef
 from ..storage.projects import Project
@@ -161,8 +160,7 @@ def _row(item: InstrumentCoverage, level: str, stratum: str, code: str, name: st
 def write_coverage(coverage: Coverage, target: BinaryIO) -> None:
     unmatched = [(i.form, i.unmatched) for i in coverage.instruments]
     write_xlsx(target, [
-        Sheet("coverage", [Variable(c) for c in _COLUMNS], coverage_rows(coverage), labels=False),
-        Sheet("unmatched", [Variable("form"), Variable("submissions_not_in_sample")], unmatched, labels=False),
-        Sheet("settings", [Variable("setting"), Variable("value")], [("threshold", coverage.threshold)],
-              labels=False),
+        plain_sheet("coverage", _COLUMNS, coverage_rows(coverage)),
+        plain_sheet("unmatched", ("form", "submissions_not_in_sample"), unmatched),
+        plain_sheet("settings", ("setting", "value"), [("threshold", coverage.threshold)]),
     ], "ru")

@@ -10,17 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import select
-
 from .. import problems
-from ..datasets import Variable
-from ..datasets.workbooks import Sheet, write_xlsx
+from ..datasets.workbooks import plain_sheet, write_xlsx
 from ..sampling import estimation
 from ..storage import db
 from ..storage.projects import Project
-from ..storage.sampling import FrameSchool, Participant, SampleWeight
+from ..storage.sampling import FrameSchool, SampleWeight
 from ..storage.submissions import SubmissionDef
-from . import coverage, sampling, sealing
+from . import coverage, sampling, weighting
 from . import forms as form_service
 
 DOMAINS = ("region", "type", "language", "district", "specialty")
@@ -53,15 +50,13 @@ def estimate(project: Project, request: EstimateRequest) -> EstimateResult:
         raise problems.form_not_found(request.form)
     if request.kind not in KINDS or not 0 < request.alpha < 1:
         raise problems.invalid_data("kind", f"expected one of {', '.join(KINDS)} and 0 < alpha < 1")
-    unit, code_path = coverage.target_of(form.current_def)
+    code_path = coverage.target_of(form.current_def)[1]
     path = _clear_path(form.current_def.field_classes, request.variable, "variable")
     by_path = (_clear_path(form.current_def.field_classes, request.by, "by")
                if request.by and request.by not in DOMAINS else None)
-    weights = {w.participant_id if unit != "school" else w.school_id: w
-               for w in db.session.scalars(select(SampleWeight).where(SampleWeight.form_id == form.id))}
-    if not weights:
+    who = weighting.weighted_respondents(form)
+    if not who:
         raise problems.sampling_step_missing(f"weights for {request.form} (sapat weights compute)")
-    who = _respondents(project, form.project_id, unit, weights)
     y, w, strata, psu, domain, unweighted = [], [], [], [], [], 0
     for values, index_values in coverage.current_versions(form, SubmissionDef.values, SubmissionDef.index_values):
         found = who.get((index_values or {}).get(code_path))
@@ -98,15 +93,6 @@ def _clear_path(classes: dict[str, str], name: str, field: str) -> str:
         raise problems.invalid_data(field, f"{name} holds personal data ({classes[matches[0]]}), which is sealed "
                                            "and never estimated")
     return matches[0]
-
-
-def _respondents(project: Project, project_id: int, unit: str, weights: dict) -> dict:
-    """Blind index of the code a submission carries -> (its weight row, the participant or None)."""
-    if unit == "school":
-        return {sealing.blind_index(project_id, "linking", s.school.code.encode()): (weights[s.school_id], None)
-                for s in sampling.sample_schools(project) if s.school_id in weights}
-    people = db.session.scalars(select(Participant).where(Participant.id.in_(list(weights))))
-    return {p.code_index: (weights[p.id], p) for p in people}
 
 
 def _domain(by: str | None, by_path: str | None, values: dict, weight: SampleWeight, person) -> str | None:
@@ -146,5 +132,5 @@ def write_estimates(result: EstimateResult, target: BinaryIO) -> None:
                 ("confidence", 1 - r.alpha), ("fpc", "yes" if r.fpc else "no"),
                 ("variance", "Taylor linearisation, strata of the draw, schools as primary units"),
                 ("answers_without_weight", result.unweighted)]
-    write_xlsx(target, [Sheet("estimates", [Variable(c) for c in _COLUMNS], result_rows(result), labels=False),
-                        Sheet("settings", [Variable("setting"), Variable("value")], settings, labels=False)], "ru")
+    write_xlsx(target, [plain_sheet("estimates", _COLUMNS, result_rows(result)),
+                        plain_sheet("settings", ("setting", "value"), settings)], "ru")

@@ -50,12 +50,11 @@ def import_roster(project: Project, data: bytes, filename: str, actor: audit.Act
         raise problems.sample_in_use("participants were already selected in a school of this roster")
     db.session.execute(delete(RosterPerson).where(RosterPerson.school_id.in_(touched)))
     rows = [{"project_id": project.id, "school_id": schools[r.school_code].id, "category": r.category,
-             "specialty": r.specialty, "year": r.year, "sealed": b"", "line": r.line,
+             "specialty": r.specialty, "year": r.year, "line": r.line,
              "pin_index": sealing.blind_index(project.id, "pin", r.personal["pin"].encode())
              if r.personal.get("pin") else None} for r in check.records]
     _insert_sealed(RosterPerson, "sealed", "sealed", project.id, rows,
                    [json.dumps(r.personal, ensure_ascii=False).encode() for r in check.records])
-    db.session.flush()
     audit.record("roster.import", actor, project_id=project.id, target=f"project:{project.id}",
                  people=len(check.records), schools=len(touched), rejected=len(rejects))
     return RosterImport(len(check.records), len(touched), rejects)
@@ -129,14 +128,19 @@ def select_participants(project: Project, seed: int, request: SelectionRequest, 
     return chosen
 
 
+def cell_of(person: RosterPerson, by) -> tuple[str, ...]:
+    """The selection cell of a roster person: the category, for students split by ``by`` (specialty, year)."""
+    split = tuple(str(getattr(person, f) or "") for f in by) if person.category == "student" else ()
+    return (person.category, *split)
+
+
 def _select_in_school(project: Project, school: SampleSchool, seed: int, request: SelectionRequest) -> int:
     people = db.session.scalars(select(RosterPerson).where(RosterPerson.school_id == school.school_id)
                                 .order_by(RosterPerson.line, RosterPerson.id))
     cells = defaultdict(list)
     for person in people:
         if person.category in request.take:
-            split = tuple(str(getattr(person, f) or "") for f in request.by) if person.category == "student" else ()
-            cells[(person.category, *split)].append(person)
+            cells[cell_of(person, request.by)].append(person)
     numbers = defaultdict(int)
     rows, tokens = [], []
     for cell in sorted(cells):
@@ -155,7 +159,7 @@ def _select_in_school(project: Project, school: SampleSchool, seed: int, request
                          "category": person.category, "code": code, "probability": probability,
                          "cell_size": len(listed), "code_index": sealing.blind_index(project.id, "linking",
                                                                                      code.encode()),
-                         "link_index": link_index(project.id, tokens[-1]), "link_sealed": b""})
+                         "link_index": link_index(project.id, tokens[-1])})
     _insert_sealed(Participant, "link_sealed", "link", project.id, rows, [t.encode() for t in tokens])
     return len(rows)
 

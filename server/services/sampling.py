@@ -17,8 +17,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, func, select
 
 from .. import problems
-from ..datasets import Variable
-from ..datasets.workbooks import Sheet, write_xlsx
+from ..datasets.workbooks import plain_sheet, write_xlsx
 from ..sampling import frames, selection
 from ..storage import db
 from ..storage.base import utcnow
@@ -296,12 +295,9 @@ def write_sample_report(project: Project, target: BinaryIO) -> None:
 
     summary = strata_summary(project)
     write_xlsx(target, [
-        _sheet("design", ("setting", "value"), design),
-        _sheet("strata", _STRATA_COLUMNS, ([row[c] for c in _STRATA_COLUMNS] for row in summary)),
-        _sheet("sample", _SCHOOL_COLUMNS, school_rows("sample")),
-        _sheet("reserves", _SCHOOL_COLUMNS, school_rows("reserve")),
+        plain_sheet("design", ("setting", "value"), design),
+        plain_sheet("strata", _STRATA_COLUMNS, ([row[c] for c in _STRATA_COLUMNS] for row in summary)),
+        plain_sheet("sample", _SCHOOL_COLUMNS, school_rows("sample")),
+        plain_sheet("reserves", _SCHOOL_COLUMNS, school_rows("reserve")),
     ], "ru")
 
-
-def _sheet(name: str, columns, rows) -> Sheet:
-    return Sheet(name, [Variable(c) for c in columns], rows, labels=False)

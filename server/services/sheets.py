@@ -18,8 +18,7 @@ from flask import current_app
 from fpdf import FPDF
 
 from .. import problems
-from ..datasets import Variable
-from ..datasets.workbooks import Sheet, write_xlsx
+from ..datasets.workbooks import plain_sheet, write_xlsx
 from ..storage.projects import Project
 from . import audit, participants, sampling
 
@@ -42,10 +41,10 @@ class AssignmentSheets:
 
     def write_xlsx(self, target: BinaryIO) -> None:
         """A sheet per school, named by its code, for the school's test administrator."""
-        variables = [Variable(c) for c in ("school_code", "school_name", *COLUMNS)]
+        columns = ("school_code", "school_name", *COLUMNS)
         codes = list(dict.fromkeys(code for code, _, _ in self.rows))
-        write_xlsx(target, [Sheet(code, variables, [(c, n, *v) for c, n, v in self.rows if c == code], labels=False)
-                            for code in codes] or [Sheet("assignments", variables, [], labels=False)], "ru")
+        write_xlsx(target, [plain_sheet(code, columns, [(c, n, *v) for c, n, v in self.rows if c == code])
+                            for code in codes] or [plain_sheet("assignments", columns, [])], "ru")
 
     def write_pdf(self, target: BinaryIO) -> None:
         target.write(bytes(_pdf(self)))

@@ -23,7 +23,7 @@ from ..storage.forms import Form
 from ..storage.projects import Project
 from ..storage.sampling import FrameSchool, Participant, SampleSchool, SampleWeight
 from ..storage.submissions import Submission, SubmissionDef
-from . import audit, coverage, sampling, sealing
+from . import audit, coverage, participants, sampling, sealing
 from . import forms as form_service
 
 SCHOOL_COLUMNS = ("region", "type", "language", "district")
@@ -98,7 +98,7 @@ def _check(request: WeightingRequest) -> None:
 
 def _units(schools: list[SampleSchool], kind: str, answered: dict, people: list[Participant]) -> list[Unit]:
     replacing = {s.replaces_id: s for s in schools if s.status == "replacement"}
-    responding = ({k for k in answered} if kind == "school"
+    responding = (set(answered) if kind == "school"
                   else {p.school_id for p in people if p.id in answered})
     units = []
     for drawn in (s for s in schools if s.role == "sample"):
@@ -129,10 +129,9 @@ def _participant_rows(units: list[Unit], adjusted, people: list[Participant], an
         if school_weight <= 0:
             continue
         for person in mine[unit.school.school_id]:
-            split = tuple(str(getattr(person.person, f) or "") for f in by) if person.category == "student" else ()
             listed.append((unit.school.school, person, unit.school.stratum))
             base.append(school_weight / person.probability)
-            cells.append("|".join((unit.school.school.code, *split)))
+            cells.append("|".join((unit.school.school.code, *participants.cell_of(person.person, by))))
             flags.append(person.id in answered)
     merged = weighting.collapse_empty_classes(cells, flags, _fallbacks(cells, flags))
     final = weighting.nonresponse_adjust(base, flags, merged)
@@ -197,20 +196,28 @@ def _summary(request: WeightingRequest, kind: str, units: list[Unit], final: np.
             "computed_at": utcnow().isoformat(timespec="seconds")}
 
 
-def submission_weights(form: Form) -> dict[int, float] | None:
-    """Submission id -> its respondent's final weight, for the datasets; None when the form has no weights."""
+def weighted_respondents(form: Form) -> dict[str, tuple[SampleWeight, Participant | None]]:
+    """Blind index of the code a respondent's submission carries -> (its weight row, the participant or None
+    for a school instrument); empty when the form has no weights."""
     rows = list(db.session.scalars(select(SampleWeight).where(SampleWeight.form_id == form.id)))
     if not rows or form.current_def is None:
-        return None
-    unit, path = coverage.target_of(form.current_def)
-    if unit == "school":
+        return {}
+    if coverage.target_of(form.current_def)[0] == "school":
         codes = dict(db.session.execute(select(FrameSchool.id, FrameSchool.code)
                                         .where(FrameSchool.id.in_([r.school_id for r in rows]))).all())
-        by_index = {sealing.blind_index(form.project_id, "linking", codes[r.school_id].encode()): r.weight
-                    for r in rows}
-    else:
-        indexes = dict(db.session.execute(select(Participant.id, Participant.code_index)
-                                          .where(Participant.id.in_([r.participant_id for r in rows]))).all())
-        by_index = {indexes[r.participant_id]: r.weight for r in rows}
+        return {sealing.blind_index(form.project_id, "linking", codes[r.school_id].encode()): (r, None)
+                for r in rows}
+    people = {p.id: p for p in db.session.scalars(select(Participant).where(
+        Participant.id.in_([r.participant_id for r in rows])))}
+    return {people[r.participant_id].code_index: (r, people[r.participant_id]) for r in rows}
+
+
+def submission_weights(form: Form) -> dict[int, float] | None:
+    """Submission id -> its respondent's final weight, for the datasets; None when the form has no weights."""
+    respondents = weighted_respondents(form)
+    if not respondents:
+        return None
+    path = coverage.target_of(form.current_def)[1]
     found = coverage.current_versions(form, Submission.id, SubmissionDef.index_values)
-    return {sid: by_index[index[path]] for sid, index in found if (index or {}).get(path) in by_index}
+    return {sid: respondents[index[path]][0].weight for sid, index in found
+            if (index or {}).get(path) in respondents}
