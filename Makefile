@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-tools fonts bench bench-export bench-sampling clean
+.PHONY: run test test-tools fonts webforms bench bench-export bench-sampling clean
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,6 +21,11 @@ run: $(STAMP) fonts
 	$(VENV)/bin/sapat demo
 	@echo "Starting gunicorn on http://127.0.0.1:8080 (Ctrl-C stops it)"
 	exec $(VENV)/bin/gunicorn -c server/gunicorn_conf.py server.wsgi:app
+
+# The online questionnaires' browser bundle (ODK Web Forms), rebuilt from server/web/package-lock.json.
+# Its output is committed, so neither `make run` nor `make test` needs Node.js or the npm registry.
+webforms:
+	server/web/build.sh
 
 # Real tools the tests drive: Java (ODK Validate), Chromium (staff pages), PostgreSQL when selected.
 test-tools:

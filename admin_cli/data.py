@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from server.services import app_users, demo, forms as form_service, projects, staff_users, submissions
+from server.services import web_questionnaires as web
 from server.storage import migrate
 
 from .main import Operator, in_app, main
@@ -186,6 +187,8 @@ def demo_command(op: Operator):
     click.echo(f"Staff pages:        {op.public_url}/  (login {seeded.email} / {seeded.password})")
     click.echo(f"Project:            {seeded.project.id} {seeded.project.name}")
     click.echo(f"Sample, coverage:   {op.public_url}/projects/{seeded.project.id}/sample  (a generated frame)")
+    click.echo(f"Web questionnaire:  {web.link_url(op.public_url, seeded.web_link_token)}  "
+               "(school-level link, student questionnaire)")
     click.echo(f"API (pyodk, OData): {op.public_url}/v1  (base_url {op.public_url}, same login)")
     click.echo(f"Collect server URL: {url}")
     click.echo(f"Collect QR code:    {path}")

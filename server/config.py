@@ -21,6 +21,13 @@ DEFAULTS = {
     "SAPAT_PROXY_HOPS": 0,
     "SAPAT_VALIDATE_FORMS": True,  # run ODK Validate (java) on every uploaded form
     "SAPAT_LOG_LEVEL": "INFO",
+    # Online questionnaires: who processes the data (shown on every landing page), and rate limits.
+    "SAPAT_DATA_CONTROLLER": None,     # e.g. "ОсОО «…», Бишкек, … (по договору с Министерством просвещения)"
+    "SAPAT_DATA_CONTACT": None,        # a phone or e-mail for participants' questions
+    "SAPAT_WEB_RATE_LIMIT": "300 per minute",        # per client address, all /w/ pages
+    "SAPAT_WEB_LOOKUP_LIMIT": "20 per 10 minutes",   # unknown links per client address (token guessing)
+    "SAPAT_WEB_SUBMIT_LIMIT": "30 per 10 minutes",   # submission attempts per link
+    "SAPAT_RATE_LIMIT_STORAGE": "memory://",         # per worker; redis://… shares the counts
 }
 
 # Environment variables read as integers or booleans rather than strings.

@@ -1,4 +1,4 @@
-"""gunicorn settings for Sapat. Access-log lines never carry app-user tokens."""
+"""gunicorn settings for Sapat. Access-log lines never carry app-user or web-link tokens."""
 import os
 import re
 
@@ -13,11 +13,11 @@ graceful_timeout = 30
 accesslog = os.environ.get("SAPAT_ACCESS_LOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
-_SECRETS = re.compile(r"(/v1/key/)[^/\s]+|([?&]st=)[^&\s]+")
+_SECRETS = re.compile(r"(/v1/key/|/w/)[^/?\s]+|([?&]st=)[^&\s]+")
 
 
 class RedactingLogger(Logger):
-    """Replace the token in ``/v1/key/{token}/`` and ``?st=`` before an access line is written."""
+    """Replace the token in ``/v1/key/{token}/``, ``/w/{token}`` and ``?st=`` before an access line is written."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

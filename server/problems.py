@@ -262,3 +262,35 @@ def sampling_step_missing(step: str) -> Problem:
 
 def installation_incomplete(what: str) -> Problem:
     return Problem("500.8", f"This installation is missing {what}.", {"missing": what})
+
+
+# ---- online questionnaires (web links) -------------------------------------------------------------
+
+def web_link_not_found() -> Problem:
+    return Problem("404.8", "This questionnaire link is not known. Check that it was copied in full.")
+
+
+def web_link_revoked() -> Problem:
+    return Problem("410.1", "This questionnaire link was withdrawn by the survey team.")
+
+
+def web_link_expired() -> Problem:
+    return Problem("410.2", "This questionnaire is closed: answers are no longer accepted through this link.")
+
+
+def web_link_used() -> Problem:
+    return Problem("409.24", "This questionnaire was already answered through this link (perhaps on another "
+                   "device). Each participant answers once.")
+
+
+def web_link_full() -> Problem:
+    return Problem("409.25", "This link has reached the number of answers it was made for.")
+
+
+def web_form_not_open(xml_form_id: str) -> Problem:
+    return Problem("409.26", f"The form {xml_form_id} is not open for answering in the browser; open it first "
+                   "(sapat web open).", {"xmlFormId": xml_form_id})
+
+
+def web_answer_refused(reason: str) -> Problem:
+    return Problem("400.65", f"These answers cannot be accepted through this link: {reason}.", {"reason": reason})

@@ -15,7 +15,7 @@ from ..crypto import CryptoError
 from ..problems import Problem
 from ..storage import db, set_write_intent
 from .api import PURPOSE_HEADER
-from . import api, api_projects, api_submissions, odata, openrosa, sessions, staff  # noqa: F401 (api_* add views to api.bp)
+from . import api, api_projects, api_submissions, odata, openrosa, sessions, staff, web  # noqa: F401 (api_* add views to api.bp)
 
 log = logging.getLogger("sapat.http")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -29,6 +29,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(odata.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(web.bp)
+    web.init_app(app)
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_teardown)
@@ -69,6 +71,8 @@ def render_problem(problem: Problem) -> Response:
         return openrosa.render_problem(problem)
     if request.blueprint == staff.bp.name:
         return staff.render_problem(problem)
+    if request.blueprint == web.bp.name:
+        return web.render_problem(problem)
     response = jsonify(problem.to_json())
     response.status_code = problem.status
     if problem.status == 401 and request.blueprint in sessions.BASIC_BLUEPRINTS:

@@ -17,11 +17,12 @@ import forms as instruments
 from ..sampling import frames
 from ..storage import db
 from ..storage.projects import Project
-from . import app_users, audit, forms as form_service, projects, sampling, staff_users
+from . import app_users, audit, forms as form_service, projects, sampling, staff_users, web_questionnaires as web
 
 DEMO_PROJECT = "Демо-мониторинг 2026 / Demo monitoring 2026"
 DEMO_EMAIL = "admin@sapat.local"
 DEMO_TABLET = "Demo tablet 1"
+DEMO_WEB_FORM = "student_questionnaire"
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Demo:
     password: str | None
     project: Project
     app_user_id: int
+    web_link_token: str
 
 
 def seed_demo(instance: Path) -> Demo:
@@ -48,7 +50,7 @@ def seed_demo(instance: Path) -> Demo:
         app_users.assign_forms(tablet, published)
     if not sampling.frame_schools(project):
         _demo_sample(project)
-    return Demo(DEMO_EMAIL, password, project, tablet.id)
+    return Demo(DEMO_EMAIL, password, project, tablet.id, _demo_web_link(project))
 
 
 def _demo_sample(project: Project) -> None:
@@ -66,6 +68,18 @@ def _demo_sample(project: Project) -> None:
     sampling.draw_sample(project, 2026, sampling.DesignRequest(n=36, strata=("region",),
                                                                sort=("type", "language", "enrolment")),
                          None, audit.SYSTEM)
+
+
+def _demo_web_link(project: Project) -> str:
+    """The student questionnaire open in the browser, with a school-level link to the first sampled school."""
+    if not any(w.form.xml_form_id == DEMO_WEB_FORM for w in web.web_forms(project)):
+        web.open_form(project, DEMO_WEB_FORM, None, audit.SYSTEM)
+    school = sampling.taking_part(project)[0].school
+    link = next((l for l in web.school_links(project) if l.form.xml_form_id == DEMO_WEB_FORM
+                 and l.school_id == school.id and l.revoked_at is None), None)
+    if link is None:
+        return web.create_school_link(project, DEMO_WEB_FORM, school.code, audit.SYSTEM, quota=200)[1]
+    return web.school_link_token(link)
 
 
 def publish_file(project: Project, path: Path):

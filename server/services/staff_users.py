@@ -27,10 +27,11 @@ MIN_PASSWORD = 10
 PERMISSIONS = {
     "administrator": {"user.manage", "key.manage", "audit.read", "backup.manage", "project.create",
                       "project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
-                      "submission.create", "sample.manage", "sample.read"},
+                      "submission.create", "sample.manage", "sample.read", "web_link.manage"},
     "data_manager": {"project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
                      "submission.create", "submission.review", "personal.read", "export.raw",
-                     "export.anonymized", "report.read", "sample.manage", "sample.read"},
+                     "export.anonymized", "report.read", "sample.manage", "sample.read",
+                     "web_link.manage"},
     "verifier": {"project.read", "submission.read", "submission.review", "sample.read"},
     "analyst": {"project.read", "submission.read", "export.anonymized", "report.read", "sample.read"},
     "department_viewer": {"project.read", "report.read", "sample.read"},

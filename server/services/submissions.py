@@ -37,6 +37,8 @@ class Submitter:
     staff_id: int | None = None
     device_id: str | None = None
     user_agent: str | None = None
+    participant_id: int | None = None   # browser submissions (web links)
+    web_link_id: int | None = None
 
 
 def safe_file_name(name: str | None) -> str:
@@ -93,7 +95,8 @@ def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml
         submission = Submission(form_id=form.id, instance_id=parsed.instance_id, created_at=now,
                                 submitter_app_user_id=submitter.app_user_id,
                                 submitter_staff_id=submitter.staff_id, device_id=submitter.device_id,
-                                user_agent=submitter.user_agent)
+                                user_agent=submitter.user_agent, participant_id=submitter.participant_id,
+                                web_link_id=submitter.web_link_id)
         db.session.add(submission)
     values = split_values(parsed.root, form_def.root_name, form_def.field_classes)
     version = SubmissionDef(submission=submission, form_id=form.id, form_def_id=form_def.id,

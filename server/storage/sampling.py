@@ -134,9 +134,10 @@ class Participant(db.Model):
     code_index: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     probability: Mapped[float] = mapped_column(Float, nullable=False)   # within the school (and category cell)
     cell_size: Mapped[int] = mapped_column(Integer, nullable=False)     # people listed in the cell
-    # The personal web link (issue 8 serves it): looked up by keyed MAC, sealed for reprinting sheets.
+    # The personal web link (``/w/<token>``): looked up by keyed MAC, sealed for reprinting sheets.
     link_index: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     link_sealed: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    link_revoked_at: Mapped[datetime | None] = optional_time()
     created_at: Mapped[datetime] = created_at()
 
     person: Mapped[RosterPerson] = relationship(lazy="joined")

@@ -23,6 +23,8 @@ class Submission(db.Model):
     __tablename__ = "submissions"
     __table_args__ = (
         UniqueConstraint("form_id", "instance_id"),
+        # A participant answers a form once, whichever way their answers came in (§13: one-time links).
+        UniqueConstraint("form_id", "participant_id", name="uq_submissions_form_participant"),
         CheckConstraint("review_state IN ('received', 'hasIssues', 'edited', 'approved', 'rejected')",
                         name="review_state"),
         Index("ix_submissions_form_id_id", "form_id", "id"),  # newest-first pages of one form
@@ -36,6 +38,12 @@ class Submission(db.Model):
     device_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
     review_state: Mapped[str] = mapped_column(String(12), nullable=False, default="received")
+    # Browser submissions: the participant of a personal link (or whose code a school link's answer
+    # carries), and the school-level link it came through.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    web_link_id: Mapped[int | None] = mapped_column(ForeignKey("web_links.id", ondelete="SET NULL"),
+                                                    nullable=True, index=True)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), nullable=True)
 
