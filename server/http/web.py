@@ -219,6 +219,12 @@ def done(token: str, xml_form_id: str):
                            more=access.kind == "personal" and len(web.forms_of(access)) > 1)
 
 
+@bp.get("/<token>/<path:rest>")
+def unknown(token: str, rest: str):
+    """Any other address under a link (a mistyped or cut link): the page for an unknown link."""
+    raise problems.web_link_not_found()
+
+
 def _usable(token: str, xml_form_id: str):
     access = web.find(token)
     web_form = web.web_form_of(access, xml_form_id)

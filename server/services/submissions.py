@@ -51,12 +51,16 @@ def safe_file_name(name: str | None) -> str:
     return name
 
 
-def ingest(form_lookup, xml: bytes, files: list[IncomingFile], submitter: Submitter) -> tuple[SubmissionDef, bool]:
+def ingest(form_lookup, xml: bytes, files: list[IncomingFile], submitter: Submitter, *,
+           allow_edits: bool = True) -> tuple[SubmissionDef, bool]:
     """Store one OpenRosa POST; returns the version it landed in and whether it was new.
 
-    ``form_lookup(xml_form_id)`` finds the form and checks the caller may submit to it.
+    ``form_lookup(xml_form_id)`` finds the form and checks the caller may submit to it;
+    without ``allow_edits`` an XML with ``meta/deprecatedID`` is refused (web links).
     """
     parsed = parse_submission(xml)
+    if parsed.deprecated_id and not allow_edits:
+        raise problems.web_answer_refused("answers sent through a web link cannot edit a submission")
     form: Form = form_lookup(parsed.xml_form_id)
     form_def = form_service.published_def(form, parsed.version)
     if not form.accepts_submissions:

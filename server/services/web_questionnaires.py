@@ -272,7 +272,7 @@ def receive(access: Access, web_form: WebForm, xml: bytes, files: list[submissio
     submitter = submissions.Submitter(participant_id=access.participant.id if access.participant else None,
                                       web_link_id=link.id if link else None, user_agent=user_agent)
     try:
-        version, created = submissions.ingest(lookup, xml, files, submitter)
+        version, created = submissions.ingest(lookup, xml, files, submitter, allow_edits=False)
     except IntegrityError:      # another device of the same participant got there first
         raise problems.web_link_used() from None
     submission = version.submission
@@ -282,8 +282,6 @@ def receive(access: Access, web_form: WebForm, xml: bytes, files: list[submissio
         return version
     if earlier is not None:
         raise problems.web_link_used()
-    if version.deprecated_id:
-        raise problems.web_answer_refused("answers sent through a web link cannot edit a submission")
     _link_participant(access, version)
     if link is not None and link.quota is not None and used(link) > link.quota:
         raise problems.web_link_full()

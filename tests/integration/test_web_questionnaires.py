@@ -1,0 +1,285 @@
+"""Online questionnaires over real HTTP: personal and school-level links, their states in Kyrgyz and
+Russian, the served XForm, browser submissions through the OpenRosa ingestion, and the security
+headers and rate limits of the link endpoints (the browser itself: tests/clients/test_web_browser.py)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from server.problems import Problem
+from server.services import audit, participants, projects, sampling, web_questionnaires as web
+from server.storage import db
+from server.storage.base import utcnow
+from server.storage.sampling import Participant
+from server.storage.submissions import Submission, SubmissionAttachment
+from tests.integration.test_canary import database_bytes
+from tests.support.database import database_rows
+from tests.support.sampling_data import answer, sampled_project, student_form
+from tests.support.xlsforms import photo_form
+
+ROOT = Path(__file__).resolve().parents[2]
+XF = "{http://www.w3.org/2002/xforms}"
+
+
+class Survey:
+    """A sampled project with selected students, the student probe published and open on the web."""
+
+    def __init__(self, world, base: str):
+        self.world, self.base = world, base
+        self.id = sampled_project(world, "Сурамжылоо 2026", participants_per_school=2)
+        world.publish(self.id, student_form())
+        self.run(web.open_form, "student_probe", None, audit.SYSTEM)
+
+    def run(self, func, *args, **kwargs):
+        return self.world.run(lambda: func(projects.get_project(self.id), *args, **kwargs))
+
+    def people(self) -> list[tuple[int, str, str]]:
+        """(id, code, personal token) of every selected participant."""
+        return self.world.run(lambda: [(p.id, p.code, participants.link_token(p)) for p in db.session.scalars(
+            select(Participant).where(Participant.project_id == self.id).order_by(Participant.code))])
+
+    def school_link(self, form: str = "student_probe", **options) -> str:
+        school = self.world.run(lambda: sampling.taking_part(projects.get_project(self.id))[0].school.code)
+        return self.run(web.create_school_link, form, school, audit.SYSTEM, **options)[1]
+
+    def url(self, token: str, suffix: str = "") -> str:
+        return f"{self.base}/w/{token}{suffix}"
+
+    def submit(self, token: str, xml: bytes, form: str = "student_probe", files=None) -> requests.Response:
+        parts = [("xml_submission_file", ("xml_submission_file", xml, "text/xml"))]
+        parts += [(name, (name, content, "image/jpeg")) for name, content in (files or {}).items()]
+        return requests.post(self.url(token, f"/{form}/submission?lang=ru"), files=parts, timeout=30)
+
+    def stored(self) -> list[tuple[int | None, int | None]]:
+        """(participant, school link) of every stored submission."""
+        return self.world.run(lambda: [(s.participant_id, s.web_link_id) for s in db.session.scalars(
+            select(Submission).order_by(Submission.id))])
+
+
+@pytest.fixture
+def survey(world, live_server) -> Survey:
+    return Survey(world, live_server)
+
+
+def probe_answer(code: str, **values) -> bytes:
+    """The student probe's answers, as Web Forms posts them (a fresh instanceID each time)."""
+    return answer("student_probe", "participant_code", code, score=7, **values)
+
+
+def test_personal_link_landing_served_form_submission_and_spent_link(survey, migrated, tmp_path):
+    person_id, code, token = survey.people()[0]
+    landing = requests.get(survey.url(token), headers={"Accept-Language": "ky"}, timeout=30)
+    assert landing.status_code == 200
+    assert '<html lang="ky">' in landing.text and "Сурамжылоонун максаты" in landing.text
+    assert "Жеке маалыматтардын ээси" in landing.text and "Макулдук" in landing.text
+    assert code not in landing.text and token not in landing.headers.get("Set-Cookie", "")
+    russian = requests.get(survey.url(token, "?lang=ru"), timeout=30)
+    assert "Цель опроса" in russian.text and "Согласие" in russian.text and "Начать анкету" in russian.text
+
+    # Consent first: the form page without it goes back to the landing page.
+    back = requests.get(survey.url(token, "/student_probe?lang=ru"), allow_redirects=False, timeout=30)
+    assert back.status_code == 303 and back.headers["Location"].endswith(f"/w/{token}?lang=ru")
+    page = requests.get(survey.url(token, "/student_probe?lang=ru&agree=1"), timeout=30)
+    assert page.status_code == 200 and 'id="sapat-form"' in page.text
+    nonce = re.search(r"'nonce-([^']+)'", page.headers["Content-Security-Policy"]).group(1)
+    assert f'nonce="{nonce}"' in page.text
+
+    # The served XForm: Russian first, the participant's code filled in and read-only.
+    served = requests.get(survey.url(token, "/student_probe/form.xml?lang=ru"), timeout=30)
+    tree = ElementTree.fromstring(served.content)
+    translations = {t.get("lang"): t.get("default") for t in tree.iter(f"{XF}translation")}
+    assert translations == {"Russian (ru)": "true()", "Kyrgyz (ky)": None}
+    assert next(tree.iter(f"{XF}participant_code")).text == code
+    bind = next(b for b in tree.iter(f"{XF}bind") if b.get("nodeset").endswith("/participant_code"))
+    assert bind.get("readonly") == "true()"
+
+    xml = probe_answer(code, remark="Мастерская холодная")
+    sent = survey.submit(token, xml)
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["next"].endswith(f"/w/{token}/student_probe/done?lang=ru")
+    assert survey.stored() == [(person_id, None)]
+    assert "Мастерская холодная".encode() not in database_bytes(migrated, tmp_path)    # free text sealed at rest
+    assert requests.get(survey.url(token, "/student_probe/done?lang=ru"), timeout=30).status_code == 200
+
+    # A resend of the same answers (the first answer got lost) is accepted once more, and stored once.
+    assert survey.submit(token, xml).status_code == 201
+    assert len(survey.stored()) == 1
+    # The link is spent: its pages say so, a second device's answers are refused with a pointer there.
+    spent = requests.get(survey.url(token, "?lang=ru"), timeout=30)
+    assert spent.status_code == 409 and "уже заполнена" in spent.text and "409.24" in spent.text
+    assert requests.get(survey.url(token, "/student_probe?lang=ru&agree=1"), timeout=30).status_code == 409
+    again = survey.submit(token, probe_answer(code))
+    assert again.status_code == 409 and again.json()["code"] == "409.24"
+    assert again.json()["next"].endswith(f"/w/{token}?lang=ru") and "уже заполнена" in again.json()["message"]
+    assert len(survey.stored()) == 1
+
+
+def test_a_participant_answers_once_whichever_link_brings_the_answers(survey):
+    (first_id, first, first_token), (_, second, _) = survey.people()[:2]
+    token = survey.school_link()
+    assert survey.submit(token, probe_answer(first)).status_code == 201
+    assert survey.stored() == [(first_id, 1)]      # the school link's answer names the participant
+    refused = survey.submit(first_token, probe_answer(first))
+    assert refused.status_code == 409 and refused.json()["code"] == "409.24"
+    assert requests.get(survey.url(first_token), timeout=30).status_code == 409
+    twice = survey.submit(token, probe_answer(first))
+    assert twice.status_code == 409 and twice.json()["code"] == "409.24"
+    # A code outside the sample is accepted through a school link, unlinked (coverage counts it as unmatched).
+    assert survey.submit(token, probe_answer("999999-S001")).status_code == 201
+    assert survey.stored() == [(first_id, 1), (None, 1)]
+    # A personal link refuses answers carrying someone else's code.
+    _, _, third_token = survey.people()[2]
+    wrong = survey.submit(third_token, probe_answer(second))
+    assert wrong.status_code == 400 and wrong.json()["code"] == "400.65"
+    assert len(survey.stored()) == 2
+
+
+def test_school_link_quota_expiry_revocation_and_closing_each_show_their_page(survey, world):
+    token = survey.school_link(quota=2)
+    for _ in range(2):
+        assert survey.submit(token, probe_answer("999999-S001")).status_code == 201
+    full = survey.submit(token, probe_answer("999999-S002"))
+    assert full.status_code == 409 and full.json()["code"] == "409.25"
+    page = requests.get(survey.url(token, "?lang=ky"), timeout=30)
+    assert page.status_code == 409 and "жооптордун саны толду" in page.text
+    assert len(survey.stored()) == 2
+
+    expiring = survey.school_link(expires_at=utcnow() + timedelta(hours=1))
+    assert requests.get(survey.url(expiring), timeout=30).status_code == 200
+    world.run(lambda: setattr(db.session.get(web.WebLink, 2), "expires_at", utcnow() - timedelta(minutes=1)))
+    closed = requests.get(survey.url(expiring, "?lang=ru"), timeout=30)
+    assert closed.status_code == 410 and "Анкета закрыта" in closed.text and "410.2" in closed.text
+
+    open_link = survey.school_link()
+    survey.run(web.revoke_school_link, 3, audit.SYSTEM)
+    revoked = requests.get(survey.url(open_link, "?lang=ru"), timeout=30)
+    assert revoked.status_code == 410 and "отозвана" in revoked.text
+    refused = survey.submit(open_link, probe_answer("999999-S003"))
+    assert refused.status_code == 410 and refused.json()["code"] == "410.1"
+
+    _, code, personal = survey.people()[0]
+    assert requests.get(survey.url(personal), timeout=30).status_code == 200
+    survey.run(web.close_form, "student_probe", audit.SYSTEM)
+    assert requests.get(survey.url(personal, "?lang=ky"), timeout=30).status_code == 410
+    assert survey.submit(personal, probe_answer(code)).json()["code"] == "410.2"
+    survey.run(web.open_form, "student_probe", None, audit.SYSTEM)
+    survey.run(web.revoke_personal_link, code, audit.SYSTEM)
+    assert requests.get(survey.url(personal), timeout=30).status_code == 410
+    fresh = survey.run(web.reissue_personal_link, code, audit.SYSTEM)
+    assert requests.get(survey.url(personal), timeout=30).status_code == 404      # the old link is gone
+    assert survey.submit(fresh, probe_answer(code)).status_code == 201
+    assert len(survey.stored()) == 3
+
+
+def test_bad_input_gets_a_clear_answer_and_changes_nothing(survey, world):
+    _, code, token = survey.people()[0]
+    rows_before = database_rows(world)
+    for bad, status, expected in [
+        (b"<not xml", 400, "400.1"),
+        (answer("other_form", "participant_code", code), 400, "400.65"),
+        (probe_answer(code).replace(b"</instanceID>", b"</instanceID><deprecatedID>uuid:x</deprecatedID>"),
+         400, "400.65"),
+    ]:
+        sent = survey.submit(token, bad)
+        assert sent.status_code == status and sent.json()["code"] == expected, sent.text
+        assert sent.json()["message"]                      # in the page's language where we have it
+    no_file = requests.post(survey.url(token, "/student_probe/submission"), data={"x": "1"}, timeout=30)
+    assert no_file.status_code == 400 and no_file.json()["code"] == "400.7"
+    assert survey.stored() == []
+    assert database_rows(world) == rows_before
+    # Unknown links and forms: one answer, whatever was wrong.
+    for path in ("/w/short", f"/w/{'A' * 32}", f"/w/{token}/photos", f"/w/{token}/student_probe/form.xml/x"):
+        unknown = requests.get(f"{survey.base}{path}?lang=ru", timeout=30)
+        assert unknown.status_code == 404 and "Ссылка на анкету не найдена" in unknown.text, path
+
+
+def test_attachments_from_the_browser_are_stored_sealed(survey, world, migrated, tmp_path):
+    world.publish(survey.id, photo_form())
+    survey.run(web.open_form, "photos", None, audit.SYSTEM)
+    token = survey.school_link("photos")
+    xml = (f'<data id="photos" version="1"><school>000000</school><rooms>2</rooms><photo>door.jpg</photo>'
+           f"<meta><instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>").encode()
+    sent = survey.submit(token, xml, "photos", {"door.jpg": b"JPEG-door-photo"})
+    assert sent.status_code == 201, sent.text
+    attachments = world.run(lambda: [(a.name, a.blob_id is not None) for a in db.session.scalars(
+        select(SubmissionAttachment))])
+    assert attachments == [("door.jpg", True)]
+    assert b"JPEG-door-photo" not in database_bytes(migrated, tmp_path)
+
+
+def test_security_headers_and_the_form_pages_csp(survey):
+    _, _, token = survey.people()[0]
+    landing = requests.get(survey.url(token), timeout=30)
+    page = requests.get(survey.url(token, "/student_probe?agree=1"), timeout=30)
+    for response in (landing, page):
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "Set-Cookie" not in response.headers
+    assert "script-src" not in landing.headers["Content-Security-Policy"]
+    csp = dict(part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";"))
+    assert csp["default-src"] == "'none'" and csp["script-src"] == "'self' 'wasm-unsafe-eval'"
+    assert re.fullmatch(r"'self' 'nonce-[A-Za-z0-9_-]{24}'", csp["style-src"])
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    assert "'unsafe-eval'" not in page.headers["Content-Security-Policy"]
+    other = requests.get(survey.url(token, "/student_probe?agree=1"), timeout=30)
+    assert other.headers["Content-Security-Policy"] != page.headers["Content-Security-Policy"]  # a fresh nonce
+
+
+def test_guessing_links_is_rate_limited_per_address(survey, app):
+    _, _, token = survey.people()[0]
+    limit = int(app.config["SAPAT_WEB_LOOKUP_LIMIT"].split()[0])
+    for _ in range(limit):
+        assert requests.get(f"{survey.base}/w/{uuid.uuid4().hex}", timeout=30).status_code == 404
+    blocked = requests.get(survey.url(token, "?lang=ru"), timeout=30)   # now even a real link waits
+    assert blocked.status_code == 429 and "Слишком много попыток" in blocked.text
+    assert 0 < int(blocked.headers["Retry-After"]) <= 600
+
+
+def test_tokens_are_unguessable_and_kept_only_as_macs_and_sealed(survey, migrated, tmp_path):
+    people = survey.people()
+    school = survey.school_link()
+    tokens = [t for _, _, t in people] + [school]
+    assert len(set(tokens)) == len(tokens)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", t) for t in tokens)      # 24 random bytes each
+    stored = database_bytes(migrated, tmp_path)
+    assert not any(t.encode() in stored for t in tokens)
+
+
+def test_the_committed_bundle_is_the_one_the_lockfile_builds():
+    """server/web/build.sh writes build.json; a lockfile changed without rebuilding fails here."""
+    out = ROOT / "server" / "static" / "webforms"
+    built = json.loads((out / "build.json").read_text())
+    lock = (ROOT / "server" / "web" / "package-lock.json").read_bytes()
+    assert built["lockfile_sha256"] == hashlib.sha256(lock).hexdigest()
+    locked = json.loads(lock)["packages"]
+    assert built["versions"]["@getodk/web-forms"] == locked["node_modules/@getodk/web-forms"]["version"]
+    assert {p.name for p in out.iterdir()} == set(built["files"]) | {"build.json"}
+    for name, digest in built["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_links_need_an_open_form_and_a_school_taking_part(survey, world):
+    world.publish(survey.id, photo_form())
+    with pytest.raises(Problem) as not_open:
+        survey.school_link("photos")
+    assert not_open.value.code == "409.26"
+    with pytest.raises(Problem) as no_school:
+        survey.run(web.create_school_link, "student_probe", "000000", audit.SYSTEM)
+    assert no_school.value.code == "400.8"
+    with pytest.raises(Problem) as bad_quota:
+        survey.school_link(quota=0)
+    assert bad_quota.value.code == "400.11"
+    with pytest.raises(Problem) as past:
+        survey.run(web.open_form, "photos", utcnow() - timedelta(days=1), audit.SYSTEM)
+    assert past.value.code == "400.11"
+    assert survey.run(lambda project: [w.form.xml_form_id for w in web.web_forms(project)]) == ["student_probe"]
