@@ -28,3 +28,19 @@ def test_access_and_error_logs_never_contain_app_user_tokens(app, world, migrate
     logged = access.read_text() + errors.read_text()
     assert "/v1/key/***/projects" in logged and "st=***" in logged
     assert token not in logged
+
+
+def test_logs_never_contain_web_link_tokens_or_participant_codes(app, world, migrated, tmp_path):
+    from tests.integration.test_web_questionnaires import Survey, probe_answer
+    access, errors = tmp_path / "access.log", tmp_path / "server.log"
+    with GunicornServer(Path(app.instance_path), migrated, log=errors, access_log=str(access)) as server:
+        survey = Survey(world, server.url)
+        _, code, token = survey.people()[0]
+        assert requests.get(survey.url(token, "?lang=ru"), timeout=10).status_code == 200
+        assert requests.get(survey.url(token, "/student_probe/form.xml"), timeout=10).status_code == 200
+        assert survey.submit(token, probe_answer(code)).status_code == 201
+        assert survey.submit(token, probe_answer(code)).status_code == 409
+        assert survey.submit(token, b"<broken").status_code == 400
+    logged = access.read_text() + errors.read_text()
+    assert "/w/***/student_probe/submission" in logged
+    assert token not in logged and code not in logged

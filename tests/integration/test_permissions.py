@@ -25,7 +25,7 @@ import requests
 from sqlalchemy import select
 
 from admin_cli.main import main as sapat_cli
-from server.services import audit, projects, sampling, staff_users
+from server.services import audit, participants, projects, sampling, staff_users, web_questionnaires as web
 from server.services.staff_users import PERMISSIONS
 from server.storage import db
 from server.storage.users import ROLES, StaffUser
@@ -36,9 +36,10 @@ from tests.support.xlsforms import photo_form, simple_form
 
 PUBLIC, AUTHENTICATED = "public", "authenticated"
 # Every route of these blueprints needs an entry in ROUTES. OpenRosa is authenticated by
-# app-user tokens, not staff roles (tests/integration/test_openrosa_*.py); "static" is the stylesheet.
+# app-user tokens, not staff roles (tests/integration/test_openrosa_*.py), and participants' web
+# questionnaires by link tokens (tests/integration/test_web_questionnaires.py); "static" is the stylesheet.
 MATRIX_BLUEPRINTS = {"staff", "sessions", "api", "odata"}
-OTHER_BLUEPRINTS = {"openrosa"}
+OTHER_BLUEPRINTS = {"openrosa", "web"}
 SAFE = {"GET", "HEAD"}
 
 
@@ -454,6 +455,20 @@ COMMANDS = {
     ("weights", "compute"): Command("sample.manage", ("weights", "compute", "--project", "{sampled}", "--form",
                                                       "observation_probe"), "analyst", "data_manager",
                                     "3 respondents"),
+    # Online questionnaires: "{sampled}" has observation_probe open on the web and school link 1.
+    ("web", "open"): Command("web_link.manage", ("web", "open", "--project", "{sampled}", "--form",
+                                                 "observation_probe", "--closes", "2099-12-31"), "analyst",
+                             "data_manager", "is open on the web until 2099-12-31T23:59:59"),
+    ("web", "close"): Command("web_link.manage", ("web", "close", "--project", "{sampled}", "--form",
+                                                  "observation_probe"), "verifier"),
+    ("web", "link"): Command("web_link.manage", ("web", "link", "--project", "{sampled}", "--form",
+                                                 "observation_probe", "--school", "{school}", "--quota", "30"),
+                             "department_viewer", "administrator", "/w/"),
+    ("web", "links"): Command("web_link.manage", ("web", "links", "--project", "{sampled}"), "analyst"),
+    ("web", "revoke"): Command("web_link.manage", ("web", "revoke", "--project", "{sampled}", "--link", "1"),
+                               "verifier"),
+    ("web", "reissue"): Command("web_link.manage", ("web", "reissue", "--project", "{sampled}", "--participant",
+                                                    "{participant}"), "analyst"),
     ("estimate",): Command("report.read", ("estimate", "--project", "{sampled}", "--form", "observation_probe",
                                            "--variable", "rating"), "verifier", "analyst", "mean of"),
 }
@@ -490,9 +505,12 @@ def cli_scene(world, tmp_path, live_server) -> dict:
     frame, roster = tmp_path / "frame.xlsx", tmp_path / "roster.xlsx"
     frame.write_bytes(xlsx(FRAME_HEADERS, frame_rows(60)))
     school = world.run(lambda: sampling.taking_part(projects.get_project(sampled))[0].school.code)
+    world.run(lambda: web.open_form(projects.get_project(sampled), "observation_probe", None, audit.SYSTEM))
+    world.run(lambda: web.create_school_link(projects.get_project(sampled), "observation_probe", school, audit.SYSTEM))
+    participant = world.run(lambda: participants.list_participants(projects.get_project(sampled))[0].code)
     roster.write_bytes(xlsx(ROSTER_HEADERS, roster_rows([school], students=4, teachers=1)))
     return {"project": str(project_id), "xlsform": str(xlsform), "remote": live_server, "sampled": str(sampled),
-            "frame": str(frame), "roster": str(roster), "school": school}
+            "frame": str(frame), "roster": str(roster), "school": school, "participant": participant}
 
 
 def scene_user(world, role: str) -> int:
