@@ -283,3 +283,15 @@ def test_links_need_an_open_form_and_a_school_taking_part(survey, world):
         survey.run(web.open_form, "photos", utcnow() - timedelta(days=1), audit.SYSTEM)
     assert past.value.code == "400.11"
     assert survey.run(lambda project: [w.form.xml_form_id for w in web.web_forms(project)]) == ["student_probe"]
+
+
+def test_form_media_are_served_through_the_link(survey, world):
+    from tests.integration.test_openrosa_forms import LOGO, publish_media_form
+    publish_media_form(world, survey.id)
+    survey.run(web.open_form, "with_media", None, audit.SYSTEM)
+    token = survey.school_link("with_media")
+    logo = requests.get(survey.url(token, "/with_media/media/logo.png"), timeout=30)
+    assert logo.status_code == 200 and logo.content == LOGO
+    assert requests.get(survey.url(token, "/with_media/media/other.png"), timeout=30).status_code == 404
+    _, _, personal = survey.people()[0]      # a student's link does not open a form that is not theirs
+    assert requests.get(survey.url(personal, "/with_media/media/logo.png"), timeout=30).status_code == 404
