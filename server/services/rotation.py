@@ -30,6 +30,7 @@ from ..storage.keys import DataKey
 from ..storage.sampling import Participant, RosterPerson
 from ..storage.submissions import Submission, SubmissionComment, SubmissionDef
 from ..storage.users import AppUser
+from ..storage.web import WebLink
 from . import audit, keys, sealing
 
 MAX_PASSES = 4
@@ -323,6 +324,10 @@ def _participants_of(project_ids: list[int]):
     return Participant.project_id.in_(project_ids)
 
 
+def _web_links_of(project_ids: list[int]):
+    return WebLink.project_id.in_(project_ids)
+
+
 # Everything sealed with a data key in a column (blob files are the other half, below).
 _COLUMNS = (
     _SealedColumn("submission_defs.xml", SubmissionDef, "xml", "xml", _submissions_of),
@@ -331,6 +336,7 @@ _COLUMNS = (
     _SealedColumn("submission_comments.body", SubmissionComment, "body", "body", _comments_of),
     _SealedColumn("roster_people.sealed", RosterPerson, "sealed", "sealed", _roster_of),
     _SealedColumn("participants.link", Participant, "link_sealed", "link", _participants_of),
+    _SealedColumn("web_links.token", WebLink, "token_sealed", "token", _web_links_of),
 )
 
 

@@ -295,3 +295,16 @@ def test_form_media_are_served_through_the_link(survey, world):
     assert requests.get(survey.url(token, "/with_media/media/other.png"), timeout=30).status_code == 404
     _, _, personal = survey.people()[0]      # a student's link does not open a form that is not theirs
     assert requests.get(survey.url(personal, "/with_media/media/logo.png"), timeout=30).status_code == 404
+
+
+def test_key_rotation_reseals_school_links_which_keep_working(survey, world):
+    from server import crypto
+    from server.services import rotation
+    token = survey.school_link()
+    before = world.run(lambda: crypto.key_id_of(db.session.get(web.WebLink, 1).token_sealed))
+    report = world.run(lambda: rotation.rotate_data_keys(rotation.rotation_scopes(survey.id), audit.SYSTEM))
+    assert report.finished and report.resealed[(f"project:{survey.id}", "web_links.token")] == 1
+    link = world.run(lambda: (web.school_link_token(db.session.get(web.WebLink, 1)),
+                              crypto.key_id_of(db.session.get(web.WebLink, 1).token_sealed)))
+    assert link[0] == token and link[1] != before
+    assert requests.get(survey.url(token), timeout=30).status_code == 200
