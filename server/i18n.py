@@ -481,9 +481,6 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "web.noscript": ("Анкетаны толтуруу үчүн браузерде JavaScript күйгүзүлүшү керек.",
                      "Чтобы заполнить анкету, в браузере должен быть включён JavaScript.",
                      "Filling in the questionnaire needs JavaScript turned on in the browser."),
-    "web.buttons_note": ("Кээ бир баскычтар англис тилинде: Send — «Жөнөтүү».",
-                         "Некоторые кнопки на английском: Send — «Отправить».",
-                         "Some buttons are in English."),
     "web.sending": ("Жооптор жөнөтүлүүдө…", "Ответы отправляются…", "Sending the answers…"),
     "web.offline": ("Жооптор жөнөтүлгөн жок: интернет байланышы жок окшойт. Байланышты текшерип, кайра "
                     "«Send» баскычын басыңыз; жоопторуңуз ушул баракта сакталып турат.",
