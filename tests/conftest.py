@@ -140,3 +140,10 @@ def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     require_tool(Path(path).exists(), "Chromium (Debian package chromium)")
     return path
+
+
+@pytest.fixture
+def survey(world, live_server):
+    """A sampled cycle with selected students and the student probe open on the web (web-link tests)."""
+    from tests.support.web_survey import Survey
+    return Survey(world, live_server)

@@ -7,33 +7,15 @@ pages work under their Content-Security-Policy on a phone-sized screen in Kyrgyz
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
+from tests.clients.conftest import watch_console
 from tests.support.submissions import post_submission, submission_xml
 from tests.support.xlsforms import simple_form
 
 PASSWORD = "correct horse battery"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def browser(chromium_path):
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def watch_console(page: Page) -> list[str]:
-    """Console errors (CSP violations among them) the page produced."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    return errors
 
 
 def sign_in(page: Page, base: str, email: str = "admin@example.kg") -> None:

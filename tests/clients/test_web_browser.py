@@ -16,18 +16,13 @@ from sqlalchemy import select
 from server.services import submissions
 from server.storage import db
 from server.storage.submissions import Submission
-from tests.clients.test_staff_browser import browser, watch_console  # noqa: F401 (the fixture)
-from tests.integration.test_web_questionnaires import Survey
+from tests.clients.conftest import watch_console
+from tests.support.web_survey import Survey
 
 pytestmark = pytest.mark.slow
 LIBRARY = Path(__file__).resolve().parents[2] / "forms" / "library"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}
-
-
-@pytest.fixture
-def survey(world, live_server) -> Survey:
-    return Survey(world, live_server)
 
 
 def start(page: Page, url: str) -> None:

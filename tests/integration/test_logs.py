@@ -31,7 +31,7 @@ def test_access_and_error_logs_never_contain_app_user_tokens(app, world, migrate
 
 
 def test_logs_never_contain_web_link_tokens_or_participant_codes(app, world, migrated, tmp_path):
-    from tests.integration.test_web_questionnaires import Survey, probe_answer
+    from tests.support.web_survey import Survey, probe_answer
     access, errors = tmp_path / "access.log", tmp_path / "server.log"
     with GunicornServer(Path(app.instance_path), migrated, log=errors, access_log=str(access)) as server:
         survey = Survey(world, server.url)
