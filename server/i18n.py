@@ -205,6 +205,10 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "attachment.download": ("Жүктөп алуу", "Скачать", "Download"),
     "submitter.app_user": ("{name} (планшет)", "{name} (планшет)", "{name} (tablet)"),
     "submitter.staff": ("{name} (кызматкер)", "{name} (сотрудник)", "{name} (staff)"),
+    "submitter.web_personal": ("катышуучунун жеке веб-шилтемеси", "личная веб-ссылка участника",
+                               "the participant's personal web link"),
+    "submitter.web_school": ("окуу жайдын веб-шилтемеси {name}", "веб-ссылка учебного заведения {name}",
+                             "school web link {name}"),
     # Verification: filters, bulk review, flags, comments, events (§15.3, §20.1.4)
     "filters.title": ("Чыпкалар", "Фильтры", "Filters"),
     "filter.state": ("Текшерүү абалы", "Статус проверки", "Review state"),

@@ -154,6 +154,11 @@ def _submitter(submission: Submission | SubmissionDef, app_names: dict,
         return "app_user", app_names.get(submission.submitter_app_user_id)
     if submission.submitter_staff_id is not None:
         return "staff", staff_names.get(submission.submitter_staff_id)
+    logical = submission.submission if isinstance(submission, SubmissionDef) else submission
+    if logical.web_link_id is not None:
+        return "web_school", f"#{logical.web_link_id}"
+    if logical.participant_id is not None:
+        return "web_personal", None
     return None, None
 
 

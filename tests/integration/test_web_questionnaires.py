@@ -263,3 +263,18 @@ def test_key_rotation_reseals_school_links_which_keep_working(survey, world):
                               crypto.key_id_of(db.session.get(web.WebLink, 1).token_sealed)))
     assert link[0] == token and link[1] != before
     assert requests.get(survey.url(token), timeout=30).status_code == 200
+
+
+def test_staff_see_which_link_brought_a_submission(survey, world):
+    from tests.support.staff import sign_in
+    _, code, personal = survey.people()[0]
+    school = survey.school_link()
+    personal_xml = probe_answer(code)
+    school_xml = probe_answer("999999-S001")
+    assert survey.submit(personal, personal_xml).status_code == 201
+    assert survey.submit(school, school_xml).status_code == 201
+    world.admin()
+    staff = sign_in(survey.base, "admin@example.kg")
+    listing = staff.get(f"{survey.base}/projects/{survey.id}/forms/student_probe?lang=ru", timeout=30)
+    assert listing.status_code == 200
+    assert "личная веб-ссылка участника" in listing.text and "веб-ссылка учебного заведения #1" in listing.text
