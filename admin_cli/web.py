@@ -1,26 +1,11 @@
 """``sapat web``: online questionnaires (§12, §13): open forms in the browser, school links, personal links."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import click
 
 from server.services import web_questionnaires as web
 
 from .main import Operator, in_app, main
-
-
-def _moment(text: str | None) -> datetime | None:
-    """``2027-01-31`` (the end of that day, UTC) or an ISO 8601 time; naive times are UTC."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD) or ISO 8601 time") from None
-    if len(text) == 10:
-        moment = moment.replace(hour=23, minute=59, second=59)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @main.group("web")
@@ -35,7 +20,7 @@ def web_group():
 @in_app("web_link.manage")
 def open_command(op: Operator, project_ref, xml_form_id, closes):
     """Open a published form for answering in the browser (personal links of its category work at once)."""
-    web_form = web.open_form(op.project(project_ref), xml_form_id, _moment(closes), op.actor)
+    web_form = web.open_form(op.project(project_ref), xml_form_id, web.parse_moment("closes", closes), op.actor)
     click.echo(f"{xml_form_id} is open on the web" + (f" until {web_form.closes_at.isoformat()}"
                                                       if web_form.closes_at else ""))
 
@@ -60,7 +45,7 @@ def close_command(op: Operator, project_ref, xml_form_id):
 def link_command(op: Operator, project_ref, xml_form_id, school_code, quota, expires):
     """Make a school-level link to a form; prints the link last."""
     link, token = web.create_school_link(op.project(project_ref), xml_form_id, school_code, op.actor,
-                                         quota=quota, expires_at=_moment(expires))
+                                         quota=quota, expires_at=web.parse_moment("expires", expires))
     click.echo(f"link {link.id}: {xml_form_id}, school {school_code}"
                + (f", quota {quota}" if quota else "") + (f", expires {link.expires_at.isoformat()}"
                                                           if link.expires_at else ""))

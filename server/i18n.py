@@ -434,6 +434,53 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "unit.teacher": ("мугалимдер", "преподаватели", "teachers"),
     "unit.head": ("жетекчилер", "руководители", "heads"),
     "unit.employer": ("иш берүүчүлөр", "работодатели", "employers"),
+    # Staff: online questionnaires (web links)
+    "project.web_link": ("Онлайн-анкеталар", "Онлайн-анкеты", "Online questionnaires"),
+    "weblinks.title": ("Онлайн-анкеталар жана веб-шилтемелер", "Онлайн-анкеты и веб-ссылки",
+                       "Online questionnaires and web links"),
+    "weblinks.intro": ("Катышуучулар браузерде жооп берет: тандалган катышуучулар жеке шилтеме аркылуу (дайындоо "
+                       "барагында басылат), башкалар окуу жайдын шилтемеси аркылуу.",
+                       "Участники отвечают в браузере: отобранные участники по личной ссылке (печатается в листах "
+                       "назначения), остальные по ссылке учебного заведения.",
+                       "Participants answer in the browser: selected participants through their personal link "
+                       "(printed on the assignment sheets), others through a school link."),
+    "weblinks.forms": ("Браузерде ачык формалар", "Формы, открытые в браузере", "Forms open in the browser"),
+    "weblinks.state": ("Абалы", "Состояние", "State"),
+    "weblinks.not_open": ("Ачылган эмес", "Не открыта", "Not open"),
+    "weblinks.open": ("Ачык", "Открыта", "Open"),
+    "weblinks.open_until": ("{when} чейин ачык", "Открыта до {when}", "Open until {when}"),
+    "weblinks.closed": ("Жабык ({when} бери)", "Закрыта (с {when})", "Closed (since {when})"),
+    "weblinks.closes": ("Акыркы күнү (милдеттүү эмес)", "Последний день (необязательно)", "Last day (optional)"),
+    "weblinks.open_action": ("Браузерде ачуу", "Открыть в браузере", "Open in the browser"),
+    "weblinks.close": ("Жабуу", "Закрыть", "Close"),
+    "weblinks.personal_hint": ("Форма ачылары менен анын категориясындагы катышуучулардын жеке шилтемелери иштей "
+                               "баштайт.", "Как только форма открыта, начинают работать личные ссылки участников "
+                               "её категории.", "Once a form is open, the personal links of the participants of "
+                               "its category work."),
+    "weblinks.links": ("Окуу жайлардын шилтемелери", "Ссылки учебных заведений", "School links"),
+    "weblinks.none": ("Азырынча окуу жайдын шилтемелери жок.", "Ссылок учебных заведений пока нет.",
+                      "There are no school links yet."),
+    "weblinks.school": ("Окуу жай", "Учебное заведение", "School"),
+    "weblinks.used": ("Жооптор", "Ответов", "Answers"),
+    "weblinks.expires": ("Мөөнөтү", "Действует до", "Expires"),
+    "weblinks.link": ("Шилтеме", "Ссылка", "Link"),
+    "weblinks.revoked": ("Жокко чыгарылган", "Отозвана", "Revoked"),
+    "weblinks.revoke_warning": ("Бул шилтеме дароо иштебей калат; анын ээлери «шилтеме жокко чыгарылды» деген "
+                                "баракты көрөт.", "Ссылка сразу перестанет работать; её получатели увидят "
+                                "страницу «ссылка отозвана».", "The link stops working at once; whoever has it "
+                                "sees the \u201clink withdrawn\u201d page."),
+    "weblinks.no_sample": ("Окуу жайдын шилтемелери тандоодогу окуу жайлар үчүн түзүлөт; бул долбоордо тандоо "
+                           "али жок.", "Ссылки создаются для учебных заведений выборки; в этом проекте выборки ещё "
+                           "нет.", "School links are made for the schools of the sample; this project has no sample "
+                           "yet."),
+    "weblinks.create": ("Жаңы шилтеме", "Новая ссылка", "New link"),
+    "weblinks.quota": ("Эң көп жооп (милдеттүү эмес)", "Не больше ответов (необязательно)",
+                       "At most this many answers (optional)"),
+    "weblinks.create_submit": ("Шилтеме түзүү", "Создать ссылку", "Create link"),
+    "notice.web_opened": ("Форма браузерде ачылды.", "Форма открыта в браузере.", "The form is open in the browser."),
+    "notice.web_closed": ("Форма браузерде жабылды.", "Форма закрыта в браузере.", "The form is closed in the browser."),
+    "notice.web_link_created": ("Шилтеме түзүлдү.", "Ссылка создана.", "The link was created."),
+    "notice.web_link_revoked": ("Шилтеме жокко чыгарылды.", "Ссылка отозвана.", "The link was revoked."),
     # Online questionnaires: the pages participants see (Kyrgyz and Russian; English for staff previews)
     "web.title": ("Онлайн-анкета", "Онлайн-анкета", "Online questionnaire"),
     "web.purpose_title": ("Сурамжылоонун максаты", "Цель опроса", "Purpose of the survey"),

@@ -88,6 +88,21 @@ def web_forms(project: Project) -> list[WebForm]:
     return list(db.session.scalars(select(WebForm).where(WebForm.project_id == project.id).order_by(WebForm.id)))
 
 
+def form_states(project: Project) -> list[tuple[Form, str, datetime | None]]:
+    """Every published form with its web state (not_open, open, open_until, closed) and the time it names."""
+    opened = {w.form_id: w for w in web_forms(project)}
+    states = []
+    for form in form_service.list_forms(project):
+        if form.current_def_id is None:
+            continue
+        web_form = opened.get(form.id)
+        closes = web_form.closes_at if web_form else None
+        state = ("not_open" if web_form is None else "open" if closes is None
+                 else "closed" if _aware(closes) <= utcnow() else "open_until")
+        states.append((form, state, closes))
+    return states
+
+
 def create_school_link(project: Project, xml_form_id: str, school_code: str, actor: audit.Actor, *,
                        quota: int | None = None, expires_at: datetime | None = None) -> tuple[WebLink, str]:
     """A school-level link to a form open on the web; returns it with its token (shown once here)."""
@@ -159,6 +174,20 @@ def _participant(project: Project, code: str) -> Participant:
     if participant is None:
         raise problems.unexpected_value("participant", code, "no participant of this project has that code")
     return participant
+
+
+def parse_moment(field: str, text: str | None) -> datetime | None:
+    """``2027-01-31`` (the end of that day, UTC) or an ISO 8601 time (naive: UTC); empty: none."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise problems.invalid_data(field, "expected a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    if len(text) == 10:
+        moment = moment.replace(hour=23, minute=59, second=59)
+    return _aware(moment)
 
 
 def link_url(base_url: str, token: str) -> str:

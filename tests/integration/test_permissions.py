@@ -75,6 +75,10 @@ ROUTES = {
     "staff.create_app_user": Route("POST", "app_user.manage", (303,), {"display_name": "Планшет 9"}),
     "staff.revoke_app_user": Route("POST", "app_user.manage", (303,), values={"app_user_id": "spare_app_user_id"}),
     "staff.app_user": Route("GET", "app_user.manage", (200,)),
+    "staff.project_web": Route("GET", "web_link.manage", (200,)),
+    "staff.web_form_state": Route("POST", "web_link.manage", (303,), {"form": "photos", "action": "open"}),
+    "staff.create_web_link": Route("POST", "web_link.manage", (409,), {"form": "photos", "school": "000000"}),
+    "staff.revoke_web_link": Route("POST", "web_link.manage", (404,), values={"link_id": "job_id"}),  # none yet
     "staff.app_user_qr": Route("GET", "app_user.manage", (200,)),
     "staff.form": Route("GET", "submission.read", (200,)),
     "staff.submission": Route("GET", "submission.read", (200,)),

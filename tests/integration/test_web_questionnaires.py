@@ -278,3 +278,37 @@ def test_staff_see_which_link_brought_a_submission(survey, world):
     listing = staff.get(f"{survey.base}/projects/{survey.id}/forms/student_probe?lang=ru", timeout=30)
     assert listing.status_code == 200
     assert "личная веб-ссылка участника" in listing.text and "веб-ссылка учебного заведения #1" in listing.text
+
+
+def test_staff_page_opens_forms_makes_and_revokes_school_links(survey, world):
+    from tests.support.staff import PASSWORD, csrf_of, sign_in
+    manager = world.admin("manager@example.kg", PASSWORD, "data_manager")
+    world.grant(manager, survey.id)
+    world.publish(survey.id, photo_form())
+    staff = sign_in(survey.base, "manager@example.kg")
+    page_url = f"{survey.base}/projects/{survey.id}/web"
+    page = staff.get(f"{page_url}?lang=ru", timeout=30)
+    assert page.status_code == 200 and "Онлайн-анкеты и веб-ссылки" in page.text
+    assert "Открыта" in page.text and "Не открыта" in page.text and "Ссылок учебных заведений пока нет" in page.text
+
+    def post(path: str, **fields) -> requests.Response:
+        token = csrf_of(staff.get(page_url, timeout=30).text)
+        return staff.post(f"{page_url}{path}", data={"csrf_token": token, **fields}, allow_redirects=False,
+                          timeout=30)
+
+    assert post("/forms", form="photos", action="open", closes="2099-12-31").status_code == 303
+    assert "Открыта до 2099-12-31 23:59 UTC" in staff.get(f"{page_url}?lang=ru", timeout=30).text
+    school = survey.school()
+    bad = post("/links", form="student_probe", school=school, quota="много")
+    assert bad.status_code == 400 and "400.11" in bad.text
+    created = post("/links", form="student_probe", school=school, quota="40", expires="2099-01-31")
+    assert created.status_code == 303 and created.headers["Location"].endswith("notice=web_link_created#links")
+    listing = staff.get(f"{page_url}?lang=ru", timeout=30)
+    link = re.search(r'<code class="url">([^<]+/w/[A-Za-z0-9_-]{32})</code>', listing.text).group(1)
+    assert "0 / 40" in listing.text and listing.headers["Cache-Control"] == "no-store"
+    assert requests.get(link, timeout=30).status_code == 200
+    assert post("/links/1/revoke").status_code == 303
+    assert "Отозвана" in staff.get(f"{page_url}?lang=ru", timeout=30).text
+    assert requests.get(link, timeout=30).status_code == 410
+    assert post("/forms", form="student_probe", action="close").status_code == 303
+    assert "Закрыта (с" in staff.get(f"{page_url}?lang=ru", timeout=30).text

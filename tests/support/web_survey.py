@@ -28,9 +28,12 @@ class Survey:
         return self.world.run(lambda: [(p.id, p.code, participants.link_token(p)) for p in db.session.scalars(
             select(Participant).where(Participant.project_id == self.id).order_by(Participant.code))])
 
+    def school(self) -> str:
+        """The code of the first school taking part."""
+        return self.world.run(lambda: sampling.taking_part(projects.get_project(self.id))[0].school.code)
+
     def school_link(self, form: str = "student_probe", **options) -> str:
-        school = self.world.run(lambda: sampling.taking_part(projects.get_project(self.id))[0].school.code)
-        return self.run(web.create_school_link, form, school, audit.SYSTEM, **options)[1]
+        return self.run(web.create_school_link, form, self.school(), audit.SYSTEM, **options)[1]
 
     def url(self, token: str, suffix: str = "") -> str:
         return f"{self.base}/w/{token}{suffix}"
