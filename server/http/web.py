@@ -145,6 +145,7 @@ def _rate_limited(exc: RateLimitExceeded):
 @bp.get("/<token>")
 def landing(token: str):
     access = web.find(token)
+    web.check_not_revoked(access)
     choices = []
     for web_form in web.forms_of(access):
         try:

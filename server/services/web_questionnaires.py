@@ -33,9 +33,9 @@ from ..storage.sampling import FrameSchool, Participant
 from ..storage.submissions import Submission, SubmissionDef
 from ..storage.web import WebForm, WebLink
 from . import audit, coverage, forms as form_service, participants, sampling, sealing, submissions
+from .submission_xml import parse_submission
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")   # secrets.token_urlsafe(24)
-FIXED_FIELDS = (coverage.PARTICIPANT_FIELD, coverage.SCHOOL_FIELD)
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def close_form(project: Project, xml_form_id: str, actor: audit.Actor) -> WebFor
     web_form = _web_form(form)
     if web_form is None:
         raise problems.web_form_not_open(xml_form_id)
-    web_form.closes_at = utcnow()
+    if web_form.closes_at is None or _aware(web_form.closes_at) > utcnow():
+        web_form.closes_at = utcnow()
     audit.record("web.close", actor, project_id=project.id, target=f"form:{form.id}")
     return web_form
 
@@ -105,7 +106,7 @@ def form_states(project: Project) -> list[tuple[Form, str, datetime | None]]:
 
 def create_school_link(project: Project, xml_form_id: str, school_code: str, actor: audit.Actor, *,
                        quota: int | None = None, expires_at: datetime | None = None) -> tuple[WebLink, str]:
-    """A school-level link to a form open on the web; returns it with its token (shown once here)."""
+    """A school-level link to a form open on the web; returns it with its token (kept sealed for showing again)."""
     form = form_service.get_form(project, xml_form_id)
     if _web_form(form) is None:
         raise problems.web_form_not_open(xml_form_id)
@@ -228,13 +229,16 @@ def web_form_of(access: Access, xml_form_id: str) -> WebForm:
     return web_form
 
 
+def check_not_revoked(access: Access) -> None:
+    revoked = access.participant.link_revoked_at if access.participant else access.link.revoked_at
+    if revoked is not None:
+        raise problems.web_link_revoked()
+
+
 def check_usable(access: Access, web_form: WebForm) -> None:
     """Refuse a revoked, expired, closed, spent or full link with the problem its page explains."""
     now = utcnow()
-    if access.participant is not None and access.participant.link_revoked_at is not None:
-        raise problems.web_link_revoked()
-    if access.link is not None and access.link.revoked_at is not None:
-        raise problems.web_link_revoked()
+    check_not_revoked(access)
     expiry = [t for t in (web_form.closes_at, access.link.expires_at if access.link else None) if t is not None]
     form = web_form.form
     if (access.project.status != "open" or not form.accepts_submissions
@@ -292,6 +296,8 @@ def receive(access: Access, web_form: WebForm, xml: bytes, files: list[submissio
     earlier = answered(access, web_form.form)
     if earlier is None:
         check_usable(access, web_form)
+    elif parse_submission(xml).instance_id != earlier.instance_id:   # only a resend of that answer may come
+        raise problems.web_link_used()
 
     def lookup(xml_form_id: str) -> Form:
         if xml_form_id != web_form.form.xml_form_id:
@@ -309,8 +315,6 @@ def receive(access: Access, web_form: WebForm, xml: bytes, files: list[submissio
         if (submission.participant_id, submission.web_link_id) != (submitter.participant_id, submitter.web_link_id):
             raise problems.xml_conflict()
         return version
-    if earlier is not None:
-        raise problems.web_link_used()
     _link_participant(access, version)
     if link is not None and link.quota is not None and used(link) > link.quota:
         raise problems.web_link_full()
@@ -359,7 +363,7 @@ def _language_code(label: str) -> str:
 
 
 def _elements(document, local_name: str) -> list[Element]:
-    return [e for e in document.getElementsByTagNameNS("*", local_name)]
+    return list(document.getElementsByTagNameNS("*", local_name))
 
 
 def _primary_instance(document) -> Element | None:
