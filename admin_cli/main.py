@@ -114,4 +114,4 @@ def init():
         click.echo(f"database at revision {migrate.current_revision()}")
 
 
-from . import backups, data, exports, rotation, sampling, security, sync, web  # noqa: E402,F401  - they add their commands to ``main``
+from . import backups, data, exports, rotation, sampling, scoring, security, sync, web  # noqa: E402,F401  - they add their commands to ``main``

@@ -294,3 +294,14 @@ def web_form_not_open(xml_form_id: str) -> Problem:
 
 def web_answer_refused(reason: str) -> Problem:
     return Problem("400.65", f"These answers cannot be accepted through this link: {reason}.", {"reason": reason})
+
+
+# ---- standardized tests: keys and scoring ----------------------------------------------------------
+
+def invalid_answer_key(found: list[str]) -> Problem:
+    return Problem("422.3", "The answer key cannot be used: " + "; ".join(found[:5])
+                   + (f" (and {len(found) - 5} more)" if len(found) > 5 else ""), {"problems": found})
+
+
+def scoring_step_missing(step: str) -> Problem:
+    return Problem("409.27", f"This test has no {step} yet.", {"missing": step})

@@ -6,7 +6,8 @@ test presents them, with points or NaN where the item was not answered. A run of
 the end of a row is *not reached*; any other NaN is *omitted*. Omitted items score 0.
 Difficulty and discrimination are computed over the takers who reached the item (PISA's
 convention: a not-reached item was not administered); totals and alpha score every
-missing answer 0.
+missing answer 0. Cells in ``pending`` (open answers not coded yet) are answered but of
+unknown score: they break a not-reached run and are left out of the item's statistics.
 """
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def analyse(scores: np.ndarray, max_points, names: list[str], answers: dict[str, list] | None = None,
-            keys: dict[str, list[str]] | None = None, options: dict[str, list[str]] | None = None) -> Analysis:
+            keys: dict[str, list[str]] | None = None, options: dict[str, list[str]] | None = None,
+            pending: np.ndarray | None = None) -> Analysis:
     """The item analysis of a scored matrix (rows: takers, columns: items in test order).
 
     ``answers[name]`` (the raw answers, space-separated choice names), ``options[name]`` and
@@ -82,14 +84,15 @@ def analyse(scores: np.ndarray, max_points, names: list[str], answers: dict[str,
     scores = np.asarray(scores, dtype=float)
     max_points = np.asarray(max_points, dtype=float)
     takers, k = scores.shape
-    late = not_reached(scores)
+    pending = np.zeros(scores.shape, dtype=bool) if pending is None else np.asarray(pending, dtype=bool)
+    late = not_reached(np.where(pending, 0.0, scores))
     filled = np.nan_to_num(scores, nan=0.0)
     total = filled.sum(axis=1)
     variances = filled.var(axis=0, ddof=1) if takers > 1 else np.zeros(k)
     total_var = total.var(ddof=1) if takers > 1 else 0.0
     items = []
     for j, name in enumerate(names):
-        reached = ~late[:, j]
+        reached = ~late[:, j] & ~pending[:, j]
         x = filled[reached, j]
         mean = float(x.mean()) if len(x) else float("nan")
         rest = total[reached] - x
@@ -99,9 +102,9 @@ def analyse(scores: np.ndarray, max_points, names: list[str], answers: dict[str,
                          if k > 2 and rest_var > 0 else float("nan"))
         items.append(ItemStats(
             name, float(max_points[j]), int(reached.sum()), mean,
-            mean / max_points[j] if max_points[j] and len(x) else float("nan"),
+            float(mean / max_points[j]) if max_points[j] and len(x) else float("nan"),
             _correlation(x, rest), alpha_without,
-            float((np.isnan(scores[:, j]) & ~late[:, j]).mean()) if takers else 0.0,
+            float((np.isnan(scores[:, j]) & ~late[:, j] & ~pending[:, j]).mean()) if takers else 0.0,
             float(late[:, j].mean()) if takers else 0.0))
     distractors = {}
     for j, name in enumerate(names):

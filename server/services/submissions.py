@@ -20,7 +20,7 @@ from ..storage import db
 from ..storage.base import utcnow
 from ..storage.forms import Form, FormDef
 from ..storage.submissions import Submission, SubmissionAttachment, SubmissionDef
-from . import forms as form_service, quality, sealing
+from . import forms as form_service, quality, scoring, sealing
 from .submission_xml import ParsedSubmission, attachment_names, parse_submission, split_values
 
 
@@ -115,6 +115,7 @@ def _create_version(form: Form, form_def: FormDef, parsed: ParsedSubmission, xml
     db.session.add(version)
     db.session.flush()  # the row id is part of what the ciphertexts are bound to
     _seal_version(form.project_id, version, xml, values.personal)
+    scoring.score_arrival(form, version, values.clear, values.personal)
     carried = {a.name: a.blob_id for a in previous.attachments} if previous else {}
     for name in attachment_names(parsed.root, form_def.root_name, form_def.binary_paths):
         version.attachments.append(SubmissionAttachment(name=name, blob_id=carried.get(name)))

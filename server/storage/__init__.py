@@ -55,4 +55,4 @@ def _sqlite_begin(conn):
 
 def load_models() -> None:
     """Import every model module so the metadata knows all tables (for Alembic and tests)."""
-    from . import audit, blobs, exports, forms, keys, projects, sampling, submissions, sync, users, web  # noqa: F401
+    from . import audit, blobs, exports, forms, keys, projects, sampling, scoring, submissions, sync, users, web  # noqa: F401

@@ -99,3 +99,12 @@ def test_percent_agreement_and_cohens_kappa():
     assert agreement.agreement([2, 1, 0], [2, 1, 0]) == (1.0, 1.0)
     with pytest.raises(ValueError):
         agreement.agreement([1], [1, 2])
+
+
+def test_pending_codes_are_neither_omitted_nor_a_not_reached_run():
+    nan = float("nan")
+    matrix = np.array([[1, 0, nan], [1, 1, nan], [0, nan, nan]])
+    pending = np.array([[False, False, True], [False, False, True], [False, False, False]])
+    result = items.analyse(matrix, [1, 1, 2], ["q1", "q2", "q3"], pending=pending)
+    assert [i.not_reached for i in result.items] == pytest.approx([0, 1 / 3, 1 / 3])
+    assert [i.omitted for i in result.items] == [0, 0, 0] and result.items[2].reached == 0

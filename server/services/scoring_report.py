@@ -1,0 +1,125 @@
+"""The measurement report of a test: item analysis, reliability, distractors, domains and scores.
+
+Built from the current scores of the form's keyed version (the newest version with a key):
+one row per test taker, one column per item in test order. An open answer still waiting
+for its code counts as missing. The workbook holds no personal data: items, options and
+score distributions only.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+from sqlalchemy import select
+
+from forms import codebook
+from forms.keys import AnswerKey
+
+from .. import problems
+from ..datasets.workbooks import plain_sheet, write_xlsx
+from ..measurement import items as item_analysis
+from ..measurement.scoring import PENDING
+from ..storage import db
+from ..storage.forms import Form, FormDef
+from ..storage.projects import Project
+from ..storage.scoring import AnswerKeyVersion, Score
+from ..storage.submissions import SubmissionDef
+from . import forms as form_service, scoring
+
+
+@dataclass(frozen=True)
+class TestData:
+    form: Form
+    key_row: AnswerKeyVersion
+    key: AnswerKey
+    names: list[str]
+    max_points: np.ndarray
+    matrix: np.ndarray                  # takers × items: points, NaN where missing or pending
+    pending: np.ndarray                 # takers × items: open answers not coded yet
+    totals: np.ndarray
+    domains: dict[str, np.ndarray]      # domain -> takers' domain totals
+    answers: dict[str, list]            # raw answers of choice items, row-aligned
+    options: dict[str, list[str]]
+
+
+def test_data(project: Project, xml_form_id: str) -> TestData:
+    """The scored matrix of the form's newest keyed version (409.27 without a key or scores)."""
+    form = form_service.get_form(project, xml_form_id)
+    row = db.session.scalar(select(AnswerKeyVersion).where(AnswerKeyVersion.form_id == form.id,
+                                                           AnswerKeyVersion.current.is_(True))
+                            .order_by(AnswerKeyVersion.number.desc()))
+    if row is None:
+        raise problems.scoring_step_missing("answer key")
+    key = scoring.open_key(row)
+    scores = list(db.session.scalars(select(Score).where(Score.form_id == form.id, Score.current.is_(True),
+                                                         Score.key_id == row.id).order_by(Score.submission_id)))
+    if not scores:
+        raise problems.scoring_step_missing("scored submission")
+    items = scoring.ordered_items(key)
+    names = [i.name for i in items]
+    matrix = np.array([[_points(s.items.get(n)) for n in names] for s in scores], dtype=float)
+    pending = np.array([[s.items.get(n) == PENDING for n in names] for s in scores], dtype=bool)
+    versions = {v.id: v for v in db.session.scalars(
+        select(SubmissionDef).where(SubmissionDef.id.in_([s.submission_def_id for s in scores])))}
+    options = _choice_options(form, key)
+    answers = {name: [] for name in options}
+    for score in scores:
+        given = scoring.item_answers(key, versions[score.submission_def_id].values)
+        for name in options:
+            answers[name].append(given.get(name))
+    domains = {code: np.array([s.domains.get(code, {}).get("total", 0.0) for s in scores]) for code in key.domains}
+    return TestData(form, row, key, names, np.array([i.points for i in items]), matrix, pending,
+                    np.nan_to_num(matrix).sum(axis=1), domains, answers, options)
+
+
+def _points(value) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
+
+
+def _choice_options(form: Form, key: AnswerKey) -> dict[str, list[str]]:
+    """Each choice item's options, from the keyed version's XLSForm."""
+    definition = db.session.scalar(select(FormDef).where(FormDef.form_id == form.id,
+                                                         FormDef.version == key.version))
+    book = codebook(scoring._compiled(definition))
+    return {v.name: [c.value for c in v.choices] for v in book.variables
+            if v.name in key.items and key.items[v.name].type in ("single", "multiple")}
+
+
+def analyse(data: TestData) -> item_analysis.Analysis:
+    keys = {n: ([k] if isinstance(k, str) else list(k)) for n, k in
+            ((n, data.key.items[n].key) for n in data.options)}
+    return item_analysis.analyse(data.matrix, data.max_points, data.names, data.answers, keys, data.options,
+                                 data.pending)
+
+
+def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
+    data = test_data(project, xml_form_id)
+    result = analyse(data)
+    summary = [("form", data.form.xml_form_id), ("form_version", data.key.version),
+               ("answer_key", data.key_row.number), ("takers", result.takers), ("items", len(data.names)),
+               ("max_total", result.max_total), ("mean_total", result.mean_total), ("sd_total", result.sd_total),
+               ("cronbach_alpha", result.alpha)]
+    item_rows = [(i.name, data.key.items[i.name].domain, data.key.items[i.name].type, i.max_points, i.reached,
+                  i.mean, i.difficulty, i.discrimination, i.alpha_if_deleted, i.omitted, i.not_reached)
+                 for i in result.items]
+    distractor_rows = [(name, d.option, d.key, d.share, d.mean_total)
+                       for name, rows in result.distractors.items() for d in rows]
+    domain_rows = []
+    for code, totals in data.domains.items():
+        members = [j for j, n in enumerate(data.names) if data.key.items[n].domain == code]
+        filled = np.nan_to_num(data.matrix[:, members])
+        domain_rows.append((code, data.key.domains[code].get("label_ru", ""), len(members),
+                            float(data.max_points[members].sum()), float(totals.mean()),
+                            float(totals.std(ddof=1)) if len(totals) > 1 else 0.0,
+                            item_analysis.cronbach_alpha(filled)))
+    distribution = sorted(Counter(round(float(t), 2) for t in data.totals).items())
+    write_xlsx(target, [
+        plain_sheet("summary", ("statistic", "value"), summary),
+        plain_sheet("items", ("item", "domain", "type", "max_points", "reached", "mean", "difficulty",
+                              "discrimination", "alpha_if_deleted", "omitted", "not_reached"), item_rows),
+        plain_sheet("distractors", ("item", "option", "key", "share", "mean_total"), distractor_rows),
+        plain_sheet("domains", ("domain", "label_ru", "items", "max_points", "mean", "sd", "alpha"), domain_rows),
+        plain_sheet("scores", ("total", "takers"), distribution),
+    ], "ru")
