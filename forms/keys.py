@@ -41,6 +41,10 @@ class AnswerKey:
     version: str
     domains: dict[str, dict]      # code -> {"label_ky": …, "label_ru": …}
     items: dict[str, KeyedItem]
+    # Proficiency levels, ascending: {"code", "label_ky", "label_ru", "min"}; "min" is a percent of the
+    # maximum points (of the test, and of each domain) unless levels_on is "scale" (the reported scale).
+    levels: tuple = ()
+    levels_on: str = "percent"
 
 
 def key_path(form_path: Path) -> Path:
@@ -59,11 +63,23 @@ def load_answer_key(data: bytes) -> AnswerKey:
             if item.name in items:
                 raise FormError(f"Item {item.name} is keyed twice.")
             items[item.name] = item
-        return AnswerKey(str(raw["form_id"]), str(raw["version"]), domains, items)
+        levels, levels_on = _levels(raw.get("levels", {"cuts": []}))
+        return AnswerKey(str(raw["form_id"]), str(raw["version"]), domains, items, levels, levels_on)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise FormError(f"The key file is not UTF-8 JSON: {err}") from None
     except (KeyError, TypeError) as err:
         raise FormError(f"The key file lacks a required entry: {err}") from None
+
+
+def _levels(raw: dict) -> tuple[tuple, str]:
+    on = raw.get("on", "percent")
+    if on not in ("percent", "scale"):
+        raise FormError("levels: \"on\" is percent or scale.")
+    cuts = tuple(raw["cuts"])
+    minimums = [float(c["min"]) for c in cuts]
+    if minimums != sorted(set(minimums)) or len({c["code"] for c in cuts}) != len(cuts):
+        raise FormError("levels: the cuts need distinct codes and rising minimums.")
+    return cuts, on
 
 
 def _item(entry: dict, domains: dict) -> KeyedItem:

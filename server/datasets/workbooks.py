@@ -124,7 +124,8 @@ def _row(number: int, values: Sequence, columns: list[str], style: str) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if isinstance(value, float) and not math.isfinite(value):
                 continue
-            cells.append(f'<c r="{where}"{style}><v>{value!r}</v></c>')
+            number_text = repr(float(value)) if isinstance(value, float) else str(int(value))  # numpy's too
+            cells.append(f'<c r="{where}"{style}><v>{number_text}</v></c>')
         else:
             text = escape(clean(str(value)))
             space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""

@@ -19,14 +19,14 @@ from forms.keys import AnswerKey
 
 from .. import problems
 from ..datasets.workbooks import plain_sheet, write_xlsx
-from ..measurement import items as item_analysis
+from ..measurement import items as item_analysis, levels
 from ..measurement.scoring import PENDING
 from ..storage import db
 from ..storage.forms import Form, FormDef
 from ..storage.projects import Project
 from ..storage.scoring import AnswerKeyVersion, Score
 from ..storage.submissions import SubmissionDef
-from . import forms as form_service, scoring
+from . import forms as form_service, scoring, weighting
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class TestData:
     domains: dict[str, np.ndarray]      # domain -> takers' domain totals
     answers: dict[str, list]            # raw answers of choice items, row-aligned
     options: dict[str, list[str]]
+    weights: np.ndarray | None          # the takers' final survey weights, when the form has them
 
 
 def test_data(project: Project, xml_form_id: str) -> TestData:
@@ -70,8 +71,35 @@ def test_data(project: Project, xml_form_id: str) -> TestData:
         for name in options:
             answers[name].append(given.get(name))
     domains = {code: np.array([s.domains.get(code, {}).get("total", 0.0) for s in scores]) for code in key.domains}
+    by_submission = weighting.submission_weights(form)
+    weights = (np.array([by_submission.get(s.submission_id, np.nan) for s in scores])
+               if by_submission else None)
+    if weights is not None and np.isnan(weights).any():
+        weights = None            # a taker outside the weighted respondents: report unweighted only
     return TestData(form, row, key, names, np.array([i.points for i in items]), matrix, pending,
-                    np.nan_to_num(matrix).sum(axis=1), domains, answers, options)
+                    np.nan_to_num(matrix).sum(axis=1), domains, answers, options, weights)
+
+
+def level_shares(data: TestData) -> list[tuple]:
+    """Takers per proficiency level, for the whole test and each domain (percent cuts), weighted too."""
+    if not data.key.levels or data.key.levels_on != "percent":
+        return []
+    cuts = [(c["code"], float(c["min"])) for c in data.key.levels]
+    codes = [c for c, _ in cuts]
+    weights = data.weights
+    scopes = [("total", data.totals, float(data.max_points.sum()))]
+    for code, totals in data.domains.items():
+        members = [j for j, n in enumerate(data.names) if data.key.items[n].domain == code]
+        scopes.append((code, totals, float(data.max_points[members].sum())))
+    rows = []
+    for scope, totals, maximum in scopes:
+        assigned = levels.assign(100 * totals / maximum, cuts)
+        plain = levels.shares(assigned, codes)
+        weighted = levels.shares(assigned, codes, weights) if weights is not None else {}
+        counts = Counter(assigned)
+        rows += [(scope, c["code"], c.get("label_ru", ""), c["min"], counts[c["code"]], plain[c["code"]],
+                  weighted.get(c["code"])) for c in data.key.levels]
+    return rows
 
 
 def _points(value) -> float:
@@ -115,6 +143,7 @@ def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
                             float(totals.std(ddof=1)) if len(totals) > 1 else 0.0,
                             item_analysis.cronbach_alpha(filled)))
     distribution = sorted(Counter(round(float(t), 2) for t in data.totals).items())
+    level_rows = level_shares(data)
     write_xlsx(target, [
         plain_sheet("summary", ("statistic", "value"), summary),
         plain_sheet("items", ("item", "domain", "type", "max_points", "reached", "mean", "difficulty",
@@ -122,4 +151,5 @@ def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
         plain_sheet("distractors", ("item", "option", "key", "share", "mean_total"), distractor_rows),
         plain_sheet("domains", ("domain", "label_ru", "items", "max_points", "mean", "sd", "alpha"), domain_rows),
         plain_sheet("scores", ("total", "takers"), distribution),
+        plain_sheet("levels", ("scope", "level", "label_ru", "min", "takers", "share", "weighted_share"), level_rows),
     ], "ru")

@@ -139,7 +139,11 @@ def test_item_analysis_report_from_the_command_line(welder, world, app, migrated
     assert done.returncode == 0, done.stderr
     path = done.stdout.strip().splitlines()[-1]
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["summary", "items", "distractors", "domains", "scores"]
+    assert book.sheetnames == ["summary", "items", "distractors", "domains", "scores", "levels"]
+    level_rows = list(book["levels"].iter_rows(min_row=2, values_only=True))
+    total_rows = [r for r in level_rows if r[0] == "total"]
+    assert [r[1] for r in total_rows] == ["below_basic", "basic", "proficient", "advanced"]
+    assert sum(r[4] for r in total_rows) == 40 and sum(r[5] for r in total_rows) == pytest.approx(1.0)
     summary = dict(book["summary"].iter_rows(min_row=2, values_only=True))
     expected = world.run(lambda: scoring_report.analyse(scoring_report.test_data(projects.get_project(welder.id),
                                                                                   "test_welder")))

@@ -108,3 +108,15 @@ def test_pending_codes_are_neither_omitted_nor_a_not_reached_run():
     result = items.analyse(matrix, [1, 1, 2], ["q1", "q2", "q3"], pending=pending)
     assert [i.not_reached for i in result.items] == pytest.approx([0, 1 / 3, 1 / 3])
     assert [i.omitted for i in result.items] == [0, 0, 0] and result.items[2].reached == 0
+
+
+def test_levels_from_cut_scores_and_weighted_shares():
+    from server.measurement import levels
+    cuts = [("below", 0), ("basic", 40), ("proficient", 65), ("advanced", 85)]
+    assigned = levels.assign([10, 40, 64.9, 65, 100, 85], cuts)
+    assert assigned == ["below", "basic", "basic", "proficient", "advanced", "advanced"]
+    codes = [c for c, _ in cuts]
+    assert levels.shares(assigned, codes) == pytest.approx({"below": 1 / 6, "basic": 2 / 6, "proficient": 1 / 6,
+                                                            "advanced": 2 / 6})
+    weighted = levels.shares(assigned, codes, [4, 1, 1, 1, 1, 2])
+    assert weighted == pytest.approx({"below": 0.4, "basic": 0.2, "proficient": 0.1, "advanced": 0.3})
