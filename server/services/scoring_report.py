@@ -19,7 +19,7 @@ from forms.keys import AnswerKey
 
 from .. import problems
 from ..datasets.workbooks import plain_sheet, write_xlsx
-from ..measurement import items as item_analysis, levels
+from ..measurement import irt, items as item_analysis, levels
 from ..measurement.scoring import PENDING
 from ..storage import db
 from ..storage.forms import Form, FormDef
@@ -122,13 +122,68 @@ def analyse(data: TestData) -> item_analysis.Analysis:
                                  data.pending)
 
 
+def _step(item) -> float:
+    """Points per category of an item: one category per point of an open item's code, one per key option
+    of a partial-credit multiple choice, else right or wrong."""
+    if item.type == "open":
+        return 1.0
+    if item.type == "multiple" and item.scoring == "partial":
+        return item.points / len(item.key)
+    return item.points
+
+
+def categories(data: TestData) -> np.ndarray:
+    """The IRT response matrix: whole categories; omitted answers score 0, not reached and pending are missing."""
+    steps = np.array([_step(data.key.items[n]) for n in data.names])
+    late = item_analysis.not_reached(np.where(data.pending, 0.0, data.matrix))
+    found = np.rint(np.nan_to_num(data.matrix) / steps)
+    found[late | data.pending] = np.nan
+    return found
+
+
+@dataclass(frozen=True)
+class Scaling:
+    names: list[str]                   # the calibrated items (answered in two categories at least)
+    rasch: irt.Calibration
+    two_pl: irt.Calibration
+    fit: list[tuple[float, float]]     # Rasch infit, outfit
+    theta: np.ndarray                  # Rasch EAP of every taker
+    scaled: np.ndarray                 # on the reported scale
+    constants: tuple[float, float]
+
+
+def scale(data: TestData) -> Scaling | None:
+    """Rasch and 2PL calibration, EAP abilities and the reported scale (mean 500, SD 100 in this group)."""
+    matrix = categories(data)
+    usable = [j for j in range(matrix.shape[1]) if len(np.unique(matrix[~np.isnan(matrix[:, j]), j])) >= 2]
+    if len(usable) < 2 or matrix.shape[0] < 10:
+        return None
+    chosen = matrix[:, usable]
+    rasch = irt.calibrate(chosen, "rasch")
+    theta, _ = irt.eap(rasch, chosen)
+    m, s, to_scale = irt.reported_scale(theta, data.weights)
+    return Scaling([data.names[j] for j in usable], rasch, irt.calibrate(chosen, "2pl"),
+                   irt.item_fit(rasch, chosen, theta), theta, to_scale(theta), (m, s))
+
+
 def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
     data = test_data(project, xml_form_id)
     result = analyse(data)
+    scaling = scale(data)
     summary = [("form", data.form.xml_form_id), ("form_version", data.key.version),
                ("answer_key", data.key_row.number), ("takers", result.takers), ("items", len(data.names)),
                ("max_total", result.max_total), ("mean_total", result.mean_total), ("sd_total", result.sd_total),
                ("cronbach_alpha", result.alpha)]
+    scaling_rows = []
+    if scaling is not None:
+        summary += [("rasch_ability_sd", scaling.rasch.sigma), ("rasch_iterations", scaling.rasch.iterations),
+                    ("scale_theta_mean", scaling.constants[0]), ("scale_theta_sd", scaling.constants[1]),
+                    ("scaled_mean", float(np.average(scaling.scaled, weights=data.weights))),
+                    ("weighted", data.weights is not None)]
+        for j, name in enumerate(scaling.names):
+            rasch, two_pl = scaling.rasch.items[j], scaling.two_pl.items[j]
+            scaling_rows.append((name, rasch.location, " ".join(f"{b:.3f}" for b in rasch.steps),
+                                 scaling.fit[j][0], scaling.fit[j][1], two_pl.slope, two_pl.location))
     item_rows = [(i.name, data.key.items[i.name].domain, data.key.items[i.name].type, i.max_points, i.reached,
                   i.mean, i.difficulty, i.discrimination, i.alpha_if_deleted, i.omitted, i.not_reached)
                  for i in result.items]
@@ -152,4 +207,6 @@ def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
         plain_sheet("domains", ("domain", "label_ru", "items", "max_points", "mean", "sd", "alpha"), domain_rows),
         plain_sheet("scores", ("total", "takers"), distribution),
         plain_sheet("levels", ("scope", "level", "label_ru", "min", "takers", "share", "weighted_share"), level_rows),
+        plain_sheet("scaling", ("item", "rasch_difficulty", "rasch_steps", "infit", "outfit", "2pl_slope",
+                                "2pl_difficulty"), scaling_rows),
     ], "ru")

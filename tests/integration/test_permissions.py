@@ -25,13 +25,16 @@ import requests
 from sqlalchemy import select
 
 from admin_cli.main import main as sapat_cli
-from server.services import audit, participants, projects, sampling, staff_users, web_questionnaires as web
+from server.services import audit, forms as form_service, participants, projects, sampling, scoring, staff_users
+from server.services import submissions, web_questionnaires as web
+from server.services.demo import publish_file
 from server.services.staff_users import PERMISSIONS
 from server.storage import db
 from server.storage.users import ROLES, StaffUser
 from tests.support.staff import PASSWORD, sign_in
 from tests.support.sampling_data import FRAME_HEADERS, ROSTER_HEADERS, frame_rows, roster_rows, sampled_project, xlsx
 from tests.support.submissions import post_submission, submission_xml
+from tests.support.tests_data import WELDER, WELDER_KEY, taker, welder_answer, welder_key
 from tests.support.xlsforms import photo_form, simple_form
 
 PUBLIC, AUTHENTICATED = "public", "authenticated"
@@ -473,6 +476,14 @@ COMMANDS = {
                                "verifier"),
     ("web", "reissue"): Command("web_link.manage", ("web", "reissue", "--project", "{sampled}", "--participant",
                                                     "{participant}"), "analyst"),
+    # Standardized tests: "{sampled}" also has the welder test, keyed, with a few scored takers.
+    ("scoring", "key"): Command("scoring.manage", ("scoring", "key", "{welder_key}", "--project", "{sampled}",
+                                                   "--form", "test_welder"), "analyst", "data_manager",
+                                "answer key 2 for test_welder"),
+    ("scoring", "rescore"): Command("scoring.manage", ("scoring", "rescore", "--project", "{sampled}", "--form",
+                                                       "test_welder"), "verifier"),
+    ("scoring", "report"): Command("report.read", ("scoring", "report", "--project", "{sampled}", "--form",
+                                                   "test_welder"), "verifier", "department_viewer", ".xlsx"),
     ("estimate",): Command("report.read", ("estimate", "--project", "{sampled}", "--form", "observation_probe",
                                            "--variable", "rating"), "verifier", "analyst", "mean of"),
 }
@@ -503,6 +514,7 @@ def cli_scene(world, tmp_path, live_server) -> dict:
     xlsform = tmp_path / "simple.xlsx"
     xlsform.write_bytes(simple_form())
     sampled = sampled_project(world, "Выборка 2026", participants_per_school=2, observed=3)
+    welder_takers(world, sampled)
     for role in ROLES:
         if role not in staff_users.ALL_PROJECTS:
             world.grant(scene_user(world, role), sampled)
@@ -514,7 +526,22 @@ def cli_scene(world, tmp_path, live_server) -> dict:
     participant = world.run(lambda: participants.list_participants(projects.get_project(sampled))[0].code)
     roster.write_bytes(xlsx(ROSTER_HEADERS, roster_rows([school], students=4, teachers=1)))
     return {"project": str(project_id), "xlsform": str(xlsform), "remote": live_server, "sampled": str(sampled),
-            "frame": str(frame), "roster": str(roster), "school": school, "participant": participant}
+            "frame": str(frame), "roster": str(roster), "school": school, "participant": participant,
+            "welder_key": str(WELDER_KEY)}
+
+
+def welder_takers(world, project_id: int) -> None:
+    """The welder test published, keyed, and answered by a dozen generated takers."""
+    def run():
+        project = projects.get_project(project_id)
+        publish_file(project, WELDER)
+        key = welder_key()
+        rng = random.Random(8)
+        for n in range(12):
+            xml = welder_answer(key, taker(key, rng.gauss(0, 1), rng), code=f"100002-S{n:03d}")
+            submissions.ingest(lambda f: form_service.get_form(project, f), xml, [], submissions.Submitter())
+        scoring.upload_key(project, "test_welder", WELDER_KEY.read_bytes(), audit.SYSTEM)
+    world.run(run)
 
 
 def scene_user(world, role: str) -> int:

@@ -139,7 +139,9 @@ def test_item_analysis_report_from_the_command_line(welder, world, app, migrated
     assert done.returncode == 0, done.stderr
     path = done.stdout.strip().splitlines()[-1]
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["summary", "items", "distractors", "domains", "scores", "levels"]
+    assert book.sheetnames == ["summary", "items", "distractors", "domains", "scores", "levels", "scaling"]
+    scaling = list(book["scaling"].iter_rows(min_row=2, values_only=True))
+    assert 20 <= len(scaling) <= 32 and all(r[5] > 0 for r in scaling)       # q33 awaits its codes
     level_rows = list(book["levels"].iter_rows(min_row=2, values_only=True))
     total_rows = [r for r in level_rows if r[0] == "total"]
     assert [r[1] for r in total_rows] == ["below_basic", "basic", "proficient", "advanced"]
@@ -148,6 +150,7 @@ def test_item_analysis_report_from_the_command_line(welder, world, app, migrated
     expected = world.run(lambda: scoring_report.analyse(scoring_report.test_data(projects.get_project(welder.id),
                                                                                   "test_welder")))
     assert summary["takers"] == 40 and summary["cronbach_alpha"] == pytest.approx(expected.alpha)
+    assert summary["scaled_mean"] == pytest.approx(500)
     rows = list(book["items"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [i["name"] for i in key["items"]]
     assert [r[6] for r in rows[:-1]] == pytest.approx([i.difficulty for i in expected.items[:-1]])
