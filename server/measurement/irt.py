@@ -54,13 +54,23 @@ def _category_probabilities(theta: np.ndarray, slope: float, steps: np.ndarray) 
 
 
 def _prepared(responses) -> tuple[np.ndarray, list[int]]:
-    """Integer categories (−1 for missing) and each item's highest category."""
+    """Integer categories (−1 for missing) and each item's highest category.
+
+    Categories nobody used are collapsed (scores 0, 2, 3 become 0, 1, 2): a step into an empty
+    category has no finite estimate.
+    """
     data = np.asarray(responses, dtype=float)
     missing = np.isnan(data)
-    codes = np.where(missing, -1, np.rint(np.nan_to_num(data, nan=-1))).astype(np.int64)
-    if (codes[~missing] < 0).any():
+    raw = np.where(missing, -1, np.rint(np.nan_to_num(data, nan=-1))).astype(np.int64)
+    if (raw[~missing] < 0).any():
         raise ValueError("responses are whole categories 0, 1, 2, … (NaN for missing)")
-    tops = [int(codes[:, j].max()) if (codes[:, j] >= 0).any() else 0 for j in range(codes.shape[1])]
+    codes = np.full(raw.shape, -1, dtype=np.int64)
+    tops = []
+    for j in range(raw.shape[1]):
+        answered = raw[:, j] >= 0
+        used, ranks = np.unique(raw[answered, j], return_inverse=True)
+        codes[answered, j] = ranks
+        tops.append(max(len(used) - 1, 0))
     return codes, tops
 
 

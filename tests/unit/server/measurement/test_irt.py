@@ -70,3 +70,12 @@ def test_bad_input_is_refused():
         irt.calibrate(np.array([[0, 1], [0, 1]], dtype=float), "3pl")
     with pytest.raises(ValueError):
         irt.calibrate(np.array([[0, 1], [0, 1]], dtype=float))       # an item answered in one category only
+
+
+def test_categories_nobody_used_are_collapsed():
+    rng = np.random.default_rng(5)
+    theta = rng.normal(0, 1, 1500)
+    responses = simulate(rng, theta, np.ones(15), [[d] for d in rng.normal(0, 1, 15)])
+    responses[:, 0] *= 3                        # a 3-point item answered only 0 or 3
+    calibration = irt.calibrate(responses, "rasch")
+    assert calibration.converged and len(calibration.items[0].steps) == 1
