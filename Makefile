@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-tools fonts webforms bench bench-export bench-sampling clean
+.PHONY: run test test-tools fonts webforms bench bench-export bench-sampling bench-scoring clean
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-export: $(STAMP)
 
 bench-sampling: $(STAMP)
 	$(PY) bench/sampling.py
+
+bench-scoring: $(STAMP)
+	$(PY) bench/scoring.py --calibrate
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
