@@ -28,10 +28,12 @@ DEFAULTS = {
     "SAPAT_WEB_LOOKUP_LIMIT": "20 per 10 minutes",   # unknown links per client address (token guessing)
     "SAPAT_WEB_SUBMIT_LIMIT": "30 per 10 minutes",   # submission attempts per link
     "SAPAT_RATE_LIMIT_STORAGE": "memory://",         # per worker; redis://… shares the counts
+    "SAPAT_DOUBLE_CODING_PERCENT": 20,   # share of open test answers coded a second time, blind
 }
 
 # Environment variables read as integers or booleans rather than strings.
-_INTS = {"SAPAT_MAX_REQUEST_BYTES", "SAPAT_MAX_XML_BYTES", "SAPAT_SESSION_HOURS", "SAPAT_PROXY_HOPS"}
+_INTS = {"SAPAT_MAX_REQUEST_BYTES", "SAPAT_MAX_XML_BYTES", "SAPAT_SESSION_HOURS", "SAPAT_PROXY_HOPS",
+         "SAPAT_DOUBLE_CODING_PERCENT"}
 _BOOLS = {"SAPAT_VALIDATE_FORMS"}
 
 

@@ -305,3 +305,7 @@ def invalid_answer_key(found: list[str]) -> Problem:
 
 def scoring_step_missing(step: str) -> Problem:
     return Problem("409.27", f"This test has no {step} yet.", {"missing": step})
+
+
+def coding_not_allowed(reason: str) -> Problem:
+    return Problem("409.28", f"This code cannot be recorded: {reason}.", {"reason": reason})

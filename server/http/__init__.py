@@ -20,7 +20,8 @@ from . import api, api_projects, api_submissions, odata, openrosa, sessions, sta
 log = logging.getLogger("sapat.http")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # GET pages that write an audit entry for every view of personal data.
-AUDITED_READS = {"staff.submission", "staff.submission_attachment"}
+AUDITED_READS = {"staff.submission", "staff.submission_attachment", "staff.coding_task",
+                 "staff.coding_disagreements"}
 
 
 def register(app: Flask) -> None:

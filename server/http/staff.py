@@ -39,7 +39,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 INLINE_STATUSES = {400, 409, 413}
 NOTICES = {"signed_out", "project_created", "draft_uploaded", "media_uploaded", "published", "state_changed",
            "app_user_created", "app_user_revoked", "reviewed", "flagged_marked", "comment_added", "export_started",
-           "web_opened", "web_closed", "web_link_created", "web_link_revoked"}
+           "web_opened", "web_closed", "web_link_created", "web_link_revoked", "coded", "resolved"}
 
 
 # ---- what every staff request shares -------------------------------------------------------------
@@ -272,4 +272,4 @@ def _projects_page(problem: Problem | None = None, entered=None):
                            "stage": entered.get("stage", "main")})
 
 
-from . import staff_exports, staff_projects, staff_review, staff_sample, staff_submissions, staff_sync, staff_web  # noqa: E402,F401  - they attach their pages to ``bp``
+from . import staff_coding, staff_exports, staff_projects, staff_review, staff_sample, staff_submissions, staff_sync, staff_web  # noqa: E402,F401,E501  - they attach their pages to ``bp``

@@ -96,11 +96,14 @@ def score_arrival(form: Form, version: SubmissionDef, clear: dict[str, str], per
     """Score a newly stored submission version, if its form version has a key."""
     keyed = current_key(form, db.session.get(FormDef, version.form_def_id).version)
     if keyed is not None:
-        _store(version, *keyed, {**clear, **personal}, "edit" if version.deprecated_id else "arrival")
+        from .coding import final_codes     # an edit keeps the codes its submission's open answers got
+        store(version, *keyed, {**clear, **personal}, "edit" if version.deprecated_id else "arrival",
+              final_codes(form, version.submission_id) if version.deprecated_id else None)
 
 
 def rescore(form: Form, form_version: str, reason: str) -> int:
     """Score every current submission of one form version with its current key; returns how many."""
+    from .coding import final_codes
     from .submissions import personal_values   # submissions imports this module for scoring on arrival
     keyed = current_key(form, form_version)
     if keyed is None:
@@ -110,14 +113,17 @@ def rescore(form: Form, form_version: str, reason: str) -> int:
                                          FormDef.version == form_version))
     count = 0
     for version in versions:
-        _store(version, *keyed, {**version.values, **personal_values(version)}, reason)
+        store(version, *keyed, {**version.values, **personal_values(version)}, reason,
+              final_codes(form, version.submission_id))
         count += 1
     return count
 
 
-def _store(version: SubmissionDef, row: AnswerKeyVersion, key: AnswerKey, values: dict, reason: str) -> Score:
+def store(version: SubmissionDef, row: AnswerKeyVersion, key: AnswerKey, values: dict, reason: str,
+          codes: dict[str, int] | None = None) -> Score:
+    """Score one submission version (open items with their final ``codes``); the earlier score becomes history."""
     items = ordered_items(key)
-    scored = maths.score_response(items, item_answers(key, values))
+    scored = maths.score_response(items, item_answers(key, values), codes)
     summary = maths.totals(items, scored, {i.name: i.domain for i in items})
     db.session.execute(update(Score).where(Score.submission_id == version.submission_id, Score.current.is_(True))
                        .values(current=False))

@@ -32,8 +32,8 @@ PERMISSIONS = {
     "data_manager": {"project.manage", "project.read", "form.manage", "app_user.manage", "submission.read",
                      "submission.create", "submission.review", "personal.read", "export.raw",
                      "export.anonymized", "report.read", "sample.manage", "sample.read",
-                     "web_link.manage", "scoring.manage"},
-    "verifier": {"project.read", "submission.read", "submission.review", "sample.read"},
+                     "web_link.manage", "scoring.manage", "coding.perform"},
+    "verifier": {"project.read", "submission.read", "submission.review", "sample.read", "coding.perform"},
     "analyst": {"project.read", "submission.read", "export.anonymized", "report.read", "sample.read"},
     "department_viewer": {"project.read", "report.read", "sample.read"},
 }

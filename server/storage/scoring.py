@@ -52,3 +52,19 @@ class Score(db.Model):
     reason: Mapped[str] = mapped_column(String(20), nullable=False)  # arrival | key | edit | coding
     current: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = created_at()
+
+
+class Coding(db.Model):
+    """One rater's code for one open answer: the first coding, the blind second one, or a resolution."""
+
+    __tablename__ = "codings"
+    __table_args__ = (UniqueConstraint("submission_id", "item", "round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), nullable=False, index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False)
+    item: Mapped[str] = mapped_column(String(40), nullable=False)
+    round: Mapped[str] = mapped_column(String(10), nullable=False)       # first | second | resolution
+    code: Mapped[int] = mapped_column(Integer, nullable=False)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), nullable=False)
+    created_at: Mapped[datetime] = created_at()

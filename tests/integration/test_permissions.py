@@ -79,6 +79,12 @@ ROUTES = {
     "staff.revoke_app_user": Route("POST", "app_user.manage", (303,), values={"app_user_id": "spare_app_user_id"}),
     "staff.app_user": Route("GET", "app_user.manage", (200,)),
     "staff.project_web": Route("GET", "web_link.manage", (200,)),
+    # Coding: the scene's form has no key, so an item is refused (400) once the verb let the request in.
+    "staff.coding_overview": Route("GET", "coding.perform", (200,)),
+    "staff.coding_task": Route("GET", "coding.perform", (400,)),
+    "staff.record_code": Route("POST", "coding.perform", (400,), {"submission": "1", "round": "first", "code": "1"}),
+    "staff.coding_disagreements": Route("GET", "scoring.manage", (400,)),
+    "staff.resolve_code": Route("POST", "scoring.manage", (400,), {"submission": "1", "code": "1"}),
     "staff.web_form_state": Route("POST", "web_link.manage", (303,), {"form": "photos", "action": "open"}),
     "staff.create_web_link": Route("POST", "web_link.manage", (409,), {"form": "photos", "school": "000000"}),
     "staff.revoke_web_link": Route("POST", "web_link.manage", (404,), values={"link_id": "job_id"}),  # none yet
@@ -188,7 +194,7 @@ def scene(world, live_server) -> Scene:
     values = {"project_id": project_id, "xml_form_id": "photos", "instance_id": instance_id, "name": "door.jpg",
               "app_user_id": app_user_id, "spare_app_user_id": spare_id, "version_id": instance_id,
               "version": "1", "role_id": 2, "actor_id": app_user_id, "other_name": "other.jpg",
-              "job_id": 1, "handover_id": 1}
+              "job_id": 1, "handover_id": 1, "item": "q1"}
     return Scene(users, project_id, values, canary)
 
 
