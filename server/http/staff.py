@@ -272,4 +272,5 @@ def _projects_page(problem: Problem | None = None, entered=None):
                            "stage": entered.get("stage", "main")})
 
 
-from . import staff_coding, staff_exports, staff_projects, staff_review, staff_sample, staff_submissions, staff_sync, staff_web  # noqa: E402,F401,E501  - they attach their pages to ``bp``
+from . import staff_coding, staff_exports, staff_projects, staff_review, staff_sample, staff_submissions  # noqa: E402,F401
+from . import staff_sync, staff_tests, staff_web  # noqa: E402,F401  - they attach their pages to ``bp``

@@ -85,6 +85,8 @@ ROUTES = {
     "staff.record_code": Route("POST", "coding.perform", (400,), {"submission": "1", "round": "first", "code": "1"}),
     "staff.coding_disagreements": Route("GET", "scoring.manage", (400,)),
     "staff.resolve_code": Route("POST", "scoring.manage", (400,), {"submission": "1", "code": "1"}),
+    "staff.test_report": Route("GET", "report.read", (409,)),                     # no answer key: 409.27
+    "staff.test_workbook": Route("GET", "report.read", (409,)),
     "staff.web_form_state": Route("POST", "web_link.manage", (303,), {"form": "photos", "action": "open"}),
     "staff.create_web_link": Route("POST", "web_link.manage", (409,), {"form": "photos", "school": "000000"}),
     "staff.revoke_web_link": Route("POST", "web_link.manage", (404,), values={"link_id": "job_id"}),  # none yet

@@ -155,3 +155,22 @@ def test_item_analysis_report_from_the_command_line(welder, world, app, migrated
     assert [r[0] for r in rows] == [i["name"] for i in key["items"]]
     assert [r[6] for r in rows[:-1]] == pytest.approx([i.difficulty for i in expected.items[:-1]])
     assert rows[-1][4] == 0 and rows[-1][10] == 0          # q33: open, all awaiting codes; not "not reached"
+
+
+def test_staff_page_of_a_test_with_its_charts(welder, world, live_server):
+    from tests.support.staff import sign_in
+    rng = random.Random(9)
+    for n in range(30):
+        welder.ingest(welder_answer(welder.key, taker(welder.key, rng.gauss(0, 1), rng), code=f"100004-S{n:03d}"))
+    welder.upload(welder.key)
+    world.grant(world.admin("viewer@example.kg", PASSWORD, "department_viewer"), welder.id)
+    http = sign_in(live_server, "viewer@example.kg")
+    url = f"{live_server}/projects/{welder.id}/forms/test_welder/test"
+    page = http.get(f"{url}?lang=ru", timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    assert "Качество теста" in page.text and 'id="alpha"' in page.text
+    assert page.text.count("<polyline") >= 20 and page.text.count("<rect") >= 5     # curves and histogram
+    assert "<script" not in page.text
+    workbook = http.get(f"{url}.xlsx", timeout=30)
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    assert requests.get(url, timeout=30, allow_redirects=False).status_code == 302            # signed in only
