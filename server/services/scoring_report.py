@@ -189,14 +189,15 @@ def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
                  for i in result.items]
     distractor_rows = [(name, d.option, d.key, d.share, d.mean_total)
                        for name, rows in result.distractors.items() for d in rows]
-    domain_rows = []
+    domain_rows, domain_item_rows = [], []
     for code, totals in data.domains.items():
         members = [j for j, n in enumerate(data.names) if data.key.items[n].domain == code]
-        filled = np.nan_to_num(data.matrix[:, members])
+        within = item_analysis.analyse(data.matrix[:, members], data.max_points[members],
+                                       [data.names[j] for j in members], pending=data.pending[:, members])
         domain_rows.append((code, data.key.domains[code].get("label_ru", ""), len(members),
                             float(data.max_points[members].sum()), float(totals.mean()),
-                            float(totals.std(ddof=1)) if len(totals) > 1 else 0.0,
-                            item_analysis.cronbach_alpha(filled)))
+                            float(totals.std(ddof=1)) if len(totals) > 1 else 0.0, within.alpha))
+        domain_item_rows += [(code, i.name, i.difficulty, i.discrimination, i.alpha_if_deleted) for i in within.items]
     distribution = sorted(Counter(round(float(t), 2) for t in data.totals).items())
     level_rows = level_shares(data)
     write_xlsx(target, [
@@ -205,6 +206,8 @@ def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
                               "discrimination", "alpha_if_deleted", "omitted", "not_reached"), item_rows),
         plain_sheet("distractors", ("item", "option", "key", "share", "mean_total"), distractor_rows),
         plain_sheet("domains", ("domain", "label_ru", "items", "max_points", "mean", "sd", "alpha"), domain_rows),
+        plain_sheet("domain_items", ("domain", "item", "difficulty", "discrimination_in_domain",
+                                     "alpha_if_deleted_in_domain"), domain_item_rows),
         plain_sheet("scores", ("total", "takers"), distribution),
         plain_sheet("levels", ("scope", "level", "label_ru", "min", "takers", "share", "weighted_share"), level_rows),
         plain_sheet("scaling", ("item", "rasch_difficulty", "rasch_steps", "infit", "outfit", "2pl_slope",

@@ -139,7 +139,10 @@ def test_item_analysis_report_from_the_command_line(welder, world, app, migrated
     assert done.returncode == 0, done.stderr
     path = done.stdout.strip().splitlines()[-1]
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["summary", "items", "distractors", "domains", "scores", "levels", "scaling"]
+    assert book.sheetnames == ["summary", "items", "distractors", "domains", "domain_items", "scores", "levels",
+                               "scaling"]
+    in_domains = list(book["domain_items"].iter_rows(min_row=2, values_only=True))
+    assert sorted(r[1] for r in in_domains) == sorted(i["name"] for i in key["items"])
     scaling = list(book["scaling"].iter_rows(min_row=2, values_only=True))
     assert 20 <= len(scaling) <= 32 and all(r[5] > 0 for r in scaling)       # q33 awaits its codes
     level_rows = list(book["levels"].iter_rows(min_row=2, values_only=True))
