@@ -37,6 +37,17 @@ def rescore_command(op: Operator, project_ref, xml_form_id):
     click.echo(f"{count} submissions scored")
 
 
+@scoring_group.command("calibrate")
+@click.option("--project", "project_ref", required=True)
+@click.option("--form", "xml_form_id", required=True)
+@in_app("scoring.manage")
+def calibrate_command(op: Operator, project_ref, xml_form_id):
+    """Keep the Rasch calibration: the first cycle's sets the reported scale, later cycles link to it."""
+    row = scoring_report.store_calibration(op.project(project_ref), xml_form_id, op.actor)
+    click.echo(f"calibration {row.id} of {xml_form_id}: {row.takers} takers, {len(row.items)} items; "
+               + (f"linked to calibration {row.linked_to}" if row.linked_to else "the base of the reported scale"))
+
+
 @scoring_group.command("report")
 @click.option("--project", "project_ref", required=True)
 @click.option("--form", "xml_form_id", required=True)

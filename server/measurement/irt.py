@@ -170,6 +170,37 @@ def _newton(counts: np.ndarray, nodes: np.ndarray, slope: float, c: np.ndarray, 
     return slope, c
 
 
+def from_parameters(model: str, items: list[ItemParameters], sigma: float, points: int = 41) -> Calibration:
+    """A calibration rebuilt from stored item parameters (to score or link a later group with them)."""
+    grid = np.linspace(-5, 5, points)
+    prior = np.exp(-grid ** 2 / 2)
+    return Calibration(model, items, sigma, float("nan"), 0, True, sigma * grid, prior / prior.sum())
+
+
+def with_population(calibration: Calibration, responses, *, tolerance: float = 1e-4,
+                    max_iterations: int = 200) -> tuple[Calibration, float, float]:
+    """The group's ability mean and SD on the scale of ``calibration``'s fixed item parameters (EM over
+    the population only): the link of a later cycle to the first. Returns the calibration with that prior."""
+    codes, _ = _prepared(responses)
+    intercepts = [-it.slope * np.cumsum(it.steps) for it in calibration.items]
+    slopes = np.array([it.slope for it in calibration.items])
+    grid = np.linspace(-5, 5, len(calibration.nodes))
+    prior = np.exp(-grid ** 2 / 2)
+    prior /= prior.sum()
+    mean, sd = 0.0, calibration.sigma
+    for _ in range(max_iterations):
+        nodes = mean + sd * grid
+        posterior, _ = _posterior(codes, nodes, prior, slopes, intercepts)
+        new_mean = float((posterior @ nodes).mean())
+        new_sd = float(np.sqrt(max((posterior @ nodes ** 2).mean() - new_mean ** 2, 1e-6)))
+        done = abs(new_mean - mean) < tolerance and abs(new_sd - sd) < tolerance
+        mean, sd = new_mean, new_sd
+        if done:
+            break
+    linked = Calibration(calibration.model, calibration.items, sd, float("nan"), 0, True, mean + sd * grid, prior)
+    return linked, mean, sd
+
+
 def eap(calibration: Calibration, responses) -> tuple[np.ndarray, np.ndarray]:
     """Expected a posteriori abilities and their posterior SDs."""
     codes, _ = _prepared(responses)

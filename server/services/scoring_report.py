@@ -24,9 +24,9 @@ from ..measurement.scoring import PENDING
 from ..storage import db
 from ..storage.forms import Form, FormDef
 from ..storage.projects import Project
-from ..storage.scoring import AnswerKeyVersion, Score
+from ..storage.scoring import AnswerKeyVersion, Score, StoredCalibration
 from ..storage.submissions import SubmissionDef
-from . import forms as form_service, scoring, weighting
+from . import audit, forms as form_service, scoring, weighting
 
 
 @dataclass(frozen=True)
@@ -144,26 +144,76 @@ def categories(data: TestData) -> np.ndarray:
 @dataclass(frozen=True)
 class Scaling:
     names: list[str]                   # the calibrated items (answered in two categories at least)
-    rasch: irt.Calibration
+    rasch: irt.Calibration             # this group's own Rasch calibration
     two_pl: irt.Calibration
     fit: list[tuple[float, float]]     # Rasch infit, outfit
-    theta: np.ndarray                  # Rasch EAP of every taker
+    theta: np.ndarray                  # each taker's EAP on the reported scale's θ metric
     scaled: np.ndarray                 # on the reported scale
-    constants: tuple[float, float]
+    constants: tuple[float, float]     # θ mean and SD that map to 500 and 100
+    base: StoredCalibration | None     # the first cycle's calibration this one is linked to, if any
 
 
 def scale(data: TestData) -> Scaling | None:
-    """Rasch and 2PL calibration, EAP abilities and the reported scale (mean 500, SD 100 in this group)."""
+    """Rasch and 2PL calibration and EAP abilities on the reported scale: mean 500, SD 100 in the first
+    cycle's group; a later cycle is linked through the first cycle's stored item parameters."""
     matrix = categories(data)
     usable = [j for j in range(matrix.shape[1]) if len(np.unique(matrix[~np.isnan(matrix[:, j]), j])) >= 2]
     if len(usable) < 2 or matrix.shape[0] < 10:
         return None
+    names = [data.names[j] for j in usable]
     chosen = matrix[:, usable]
     rasch = irt.calibrate(chosen, "rasch")
-    theta, _ = irt.eap(rasch, chosen)
-    m, s, to_scale = irt.reported_scale(theta, data.weights)
-    return Scaling([data.names[j] for j in usable], rasch, irt.calibrate(chosen, "2pl"),
-                   irt.item_fit(rasch, chosen, theta), theta, to_scale(theta), (m, s))
+    own_theta, _ = irt.eap(rasch, chosen)
+    base = base_calibration(data.form.xml_form_id)
+    if base is not None and base.project_id != data.form.project_id:
+        common = [j for j, n in enumerate(data.names) if n in base.items]
+        stored = irt.from_parameters("rasch", [irt.ItemParameters(base.items[data.names[j]]["slope"],
+                                                                  np.array(base.items[data.names[j]]["steps"]),
+                                                                  float(np.mean(base.items[data.names[j]]["steps"])))
+                                               for j in common], base.sigma)
+        linked, _, _ = irt.with_population(stored, matrix[:, common])
+        theta, _ = irt.eap(linked, matrix[:, common])
+        m, s = base.theta_mean, base.theta_sd
+        scaled = 500 + 100 * (theta - m) / s
+    else:
+        theta = own_theta
+        m, s, to_scale = irt.reported_scale(theta, data.weights)
+        scaled = to_scale(theta)
+        base = None
+    return Scaling(names, rasch, irt.calibrate(chosen, "2pl"), irt.item_fit(rasch, chosen, own_theta),
+                   theta, scaled, (m, s), base)
+
+
+def base_calibration(xml_form_id: str) -> StoredCalibration | None:
+    """The first stored calibration of a test (by form id, in any cycle)."""
+    return db.session.scalar(select(StoredCalibration).where(StoredCalibration.xml_form_id == xml_form_id,
+                                                             StoredCalibration.linked_to.is_(None))
+                             .order_by(StoredCalibration.id))
+
+
+def store_calibration(project: Project, xml_form_id: str, actor: audit.Actor) -> StoredCalibration:
+    """Keep this cycle's calibration: as the test's base if it has none (or it is this cycle's), else linked."""
+    data = test_data(project, xml_form_id)
+    scaling = scale(data)
+    if scaling is None:
+        raise problems.scoring_step_missing("calibration (it needs 10 takers and 2 items answered in 2 ways)")
+    base = base_calibration(xml_form_id)
+    fields = dict(key_id=data.key_row.id, model="rasch", takers=len(data.totals),
+                  items={n: {"slope": it.slope, "steps": [float(b) for b in it.steps]}
+                         for n, it in zip(scaling.names, scaling.rasch.items)},
+                  sigma=scaling.rasch.sigma, theta_mean=scaling.constants[0], theta_sd=scaling.constants[1])
+    if base is not None and base.project_id == project.id:
+        row = base                         # the first cycle calibrated again: it stays the base
+        for name, value in fields.items():
+            setattr(row, name, value)
+    else:
+        row = StoredCalibration(xml_form_id=xml_form_id, project_id=project.id,
+                                linked_to=base.id if base else None, **fields)
+        db.session.add(row)
+    db.session.flush()
+    audit.record("scoring.calibrate", actor, project_id=project.id, target=f"form:{data.form.id}",
+                 linked_to=row.linked_to)
+    return row
 
 
 def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
@@ -177,6 +227,8 @@ def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
     scaling_rows = []
     if scaling is not None:
         summary += [("rasch_ability_sd", scaling.rasch.sigma), ("rasch_iterations", scaling.rasch.iterations),
+                    ("scale_base", f"calibration {scaling.base.id}, project {scaling.base.project_id}"
+                     if scaling.base else "this cycle"),
                     ("scale_theta_mean", scaling.constants[0]), ("scale_theta_sd", scaling.constants[1]),
                     ("scaled_mean", float(np.average(scaling.scaled, weights=data.weights))),
                     ("weighted", data.weights is not None)]

@@ -68,3 +68,23 @@ class Coding(db.Model):
     code: Mapped[int] = mapped_column(Integer, nullable=False)
     coder_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), nullable=False)
     created_at: Mapped[datetime] = created_at()
+
+
+class StoredCalibration(db.Model):
+    """A test's Rasch calibration kept for the reported scale: the first one of a test (by form id, across
+    cycles) is the base (mean 500, SD 100 in its group); later cycles are linked through its items."""
+
+    __tablename__ = "calibrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    xml_form_id: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    key_id: Mapped[int] = mapped_column(ForeignKey("answer_keys.id", ondelete="CASCADE"), nullable=False)
+    model: Mapped[str] = mapped_column(String(10), nullable=False)
+    items: Mapped[dict] = mapped_column(JSON, nullable=False)          # item -> {"slope", "steps"}
+    sigma: Mapped[float] = mapped_column(Float, nullable=False)
+    theta_mean: Mapped[float] = mapped_column(Float, nullable=False)   # the scale: 500 + 100 (θ − mean) / sd
+    theta_sd: Mapped[float] = mapped_column(Float, nullable=False)
+    linked_to: Mapped[int | None] = mapped_column(ForeignKey("calibrations.id"), nullable=True)
+    takers: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = created_at()

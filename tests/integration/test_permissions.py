@@ -490,6 +490,8 @@ COMMANDS = {
                                 "answer key 2 for test_welder"),
     ("scoring", "rescore"): Command("scoring.manage", ("scoring", "rescore", "--project", "{sampled}", "--form",
                                                        "test_welder"), "verifier"),
+    ("scoring", "calibrate"): Command("scoring.manage", ("scoring", "calibrate", "--project", "{sampled}", "--form",
+                                                         "test_welder"), "department_viewer"),
     ("scoring", "report"): Command("report.read", ("scoring", "report", "--project", "{sampled}", "--form",
                                                    "test_welder"), "verifier", "department_viewer", ".xlsx"),
     ("estimate",): Command("report.read", ("estimate", "--project", "{sampled}", "--form", "observation_probe",

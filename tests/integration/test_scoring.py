@@ -28,9 +28,9 @@ from tests.support.tests_data import WELDER, taker, welder_answer, welder_key
 class WelderTest:
     """A project with the library's welder test published."""
 
-    def __init__(self, world):
+    def __init__(self, world, name: str = "Мониторинг 2026"):
         self.world = world
-        self.id = world.project()
+        self.id = world.project(name)
         world.run(lambda: publish_file(projects.get_project(self.id), WELDER))
         self.key = welder_key()
 
@@ -177,3 +177,31 @@ def test_staff_page_of_a_test_with_its_charts(welder, world, live_server):
     workbook = http.get(f"{url}.xlsx", timeout=30)
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
     assert requests.get(url, timeout=30, allow_redirects=False).status_code == 302            # signed in only
+
+
+def test_a_later_cycle_is_reported_on_the_first_cycles_scale(world):
+    first, later = WelderTest(world), WelderTest(world, "Мониторинг 2029")
+    rng = random.Random(12)
+    for cycle, shift in ((first, 0.0), (later, 0.6)):
+        for n in range(150):
+            cycle.ingest(welder_answer(cycle.key, taker(cycle.key, rng.gauss(shift, 1), rng), code=f"100005-S{n:03d}"))
+        cycle.upload(cycle.key)
+
+    def calibrate(cycle):
+        def run(project):
+            row = scoring_report.store_calibration(project, "test_welder", audit.SYSTEM)
+            return row.id, row.linked_to
+        return cycle.run(run)
+
+    def scaled(cycle):
+        def run(project):
+            found = scoring_report.scale(scoring_report.test_data(project, "test_welder"))
+            return float(found.scaled.mean()), found.base.id if found.base else None
+        return cycle.run(run)
+    base_id, linked_to = calibrate(first)
+    assert linked_to is None
+    assert calibrate(later)[1] == base_id
+    assert scaled(first) == (pytest.approx(500), None)
+    later_mean, later_base = scaled(later)
+    assert 520 < later_mean < 600 and later_base == base_id        # the later cohort is about 0.6 SD better
+    assert calibrate(first) == (base_id, None)                       # the first cycle again: still the base

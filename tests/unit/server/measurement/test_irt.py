@@ -79,3 +79,18 @@ def test_categories_nobody_used_are_collapsed():
     responses[:, 0] *= 3                        # a 3-point item answered only 0 or 3
     calibration = irt.calibrate(responses, "rasch")
     assert calibration.converged and len(calibration.items[0].steps) == 1
+
+
+def test_a_later_group_is_linked_through_the_first_groups_item_parameters():
+    rng = np.random.default_rng(6)
+    difficulties = rng.normal(0, 1, 30)
+    first = simulate(rng, rng.normal(0, 1, 2000), np.ones(30), difficulties[:, None])
+    base = irt.calibrate(first, "rasch")
+    later = simulate(rng, rng.normal(0.5, 1, 2000), np.ones(30), difficulties[:, None])   # half an SD better
+    stored = irt.from_parameters("rasch", base.items, base.sigma)
+    linked, mean, sd = irt.with_population(stored, later)
+    assert mean == pytest.approx(0.5, abs=0.1) and sd == pytest.approx(1.0, abs=0.1)
+    theta_first, _ = irt.eap(base, first)
+    m, s, to_scale = irt.reported_scale(theta_first)
+    theta_later, _ = irt.eap(linked, later)
+    assert to_scale(theta_later).mean() == pytest.approx(550, abs=12)          # 500 + 100 × 0.5
