@@ -29,7 +29,7 @@ def test_report(project_id: int, xml_form_id: str):
     fit = dict(zip(scaling.names, scaling.fit)) if scaling else {}
     return render("test_report.html", project=project, form=data.form, data=data, result=result,
                   scaling=scaling, fit=fit, histogram=_histogram(data.totals, data.max_points.sum()),
-                  curves=_curves(scaling) if scaling else [], levels=scoring_report.level_shares(data),
+                  curves=_curves(scaling) if scaling else [], levels=scoring_report.level_shares(data, scaling),
                   width=WIDTH, height=HEIGHT)
 
 

@@ -80,20 +80,24 @@ def test_data(project: Project, xml_form_id: str) -> TestData:
                     np.nan_to_num(matrix).sum(axis=1), domains, answers, options, weights)
 
 
-def level_shares(data: TestData) -> list[tuple]:
-    """Takers per proficiency level, for the whole test and each domain (percent cuts), weighted too."""
-    if not data.key.levels or data.key.levels_on != "percent":
+def level_shares(data: TestData, scaling: Scaling | None = None) -> list[tuple]:
+    """Takers per proficiency level, weighted too: for the whole test and each domain with cuts on the
+    percent of the maximum, or for the whole test with cuts on the reported scale."""
+    if not data.key.levels or (data.key.levels_on == "scale" and scaling is None):
         return []
     cuts = [(c["code"], float(c["min"])) for c in data.key.levels]
     codes = [c for c, _ in cuts]
     weights = data.weights
-    scopes = [("total", data.totals, float(data.max_points.sum()))]
-    for code, totals in data.domains.items():
-        members = [j for j, n in enumerate(data.names) if data.key.items[n].domain == code]
-        scopes.append((code, totals, float(data.max_points[members].sum())))
+    if data.key.levels_on == "scale":
+        scopes = [("total", scaling.scaled)]
+    else:
+        scopes = [("total", 100 * data.totals / data.max_points.sum())]
+        for code, totals in data.domains.items():
+            members = [j for j, n in enumerate(data.names) if data.key.items[n].domain == code]
+            scopes.append((code, 100 * totals / data.max_points[members].sum()))
     rows = []
-    for scope, totals, maximum in scopes:
-        assigned = levels.assign(100 * totals / maximum, cuts)
+    for scope, values in scopes:
+        assigned = levels.assign(values, cuts)
         plain = levels.shares(assigned, codes)
         weighted = levels.shares(assigned, codes, weights) if weights is not None else {}
         counts = Counter(assigned)
@@ -251,7 +255,7 @@ def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
                             float(totals.std(ddof=1)) if len(totals) > 1 else 0.0, within.alpha))
         domain_item_rows += [(code, i.name, i.difficulty, i.discrimination, i.alpha_if_deleted) for i in within.items]
     distribution = sorted(Counter(round(float(t), 2) for t in data.totals).items())
-    level_rows = level_shares(data)
+    level_rows = level_shares(data, scaling)
     write_xlsx(target, [
         plain_sheet("summary", ("statistic", "value"), summary),
         plain_sheet("items", ("item", "domain", "type", "max_points", "reached", "mean", "difficulty",

@@ -205,3 +205,22 @@ def test_a_later_cycle_is_reported_on_the_first_cycles_scale(world):
     later_mean, later_base = scaled(later)
     assert 520 < later_mean < 600 and later_base == base_id        # the later cohort is about 0.6 SD better
     assert calibrate(first) == (base_id, None)                       # the first cycle again: still the base
+
+
+def test_levels_on_the_reported_scale(welder):
+    rng = random.Random(13)
+    key = copy.deepcopy(welder.key)
+    key["levels"] = {"on": "scale", "cuts": [{"code": "low", "min": 0}, {"code": "mid", "min": 450},
+                                             {"code": "high", "min": 550}]}
+    for n in range(60):
+        welder.ingest(welder_answer(key, taker(key, rng.gauss(0, 1), rng), code=f"100006-S{n:03d}"))
+    welder.upload(key)
+
+    def rows(project):
+        data = scoring_report.test_data(project, "test_welder")
+        scaling = scoring_report.scale(data)
+        return scoring_report.level_shares(data, scaling), [float(v) for v in scaling.scaled]
+    levels, scaled = welder.run(rows)
+    assert [r[0] for r in levels] == ["total"] * 3
+    expected = [sum(v < 450 for v in scaled), sum(450 <= v < 550 for v in scaled), sum(v >= 550 for v in scaled)]
+    assert [r[4] for r in levels] == expected and sum(expected) == 60
