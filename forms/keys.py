@@ -57,6 +57,9 @@ def load_answer_key(data: bytes) -> AnswerKey:
     try:
         raw = json.loads(data.decode("utf-8"))
         domains = {d["code"]: d for d in raw["domains"]}
+        for domain in domains.values():      # a competence area may have its own percent cuts
+            if domain.get("cuts"):
+                _levels({"cuts": domain["cuts"]})
         items = {}
         for entry in raw["items"]:
             item = _item(entry, domains)

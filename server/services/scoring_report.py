@@ -82,11 +82,10 @@ def test_data(project: Project, xml_form_id: str) -> TestData:
 
 def level_shares(data: TestData, scaling: Scaling | None = None) -> list[tuple]:
     """Takers per proficiency level, weighted too: for the whole test and each domain with cuts on the
-    percent of the maximum, or for the whole test with cuts on the reported scale."""
+    percent of the maximum (a domain's own ``cuts`` if the key gives them), or for the whole test with
+    cuts on the reported scale."""
     if not data.key.levels or (data.key.levels_on == "scale" and scaling is None):
         return []
-    cuts = [(c["code"], float(c["min"])) for c in data.key.levels]
-    codes = [c for c, _ in cuts]
     weights = data.weights
     if data.key.levels_on == "scale":
         scopes = [("total", scaling.scaled)]
@@ -97,12 +96,15 @@ def level_shares(data: TestData, scaling: Scaling | None = None) -> list[tuple]:
             scopes.append((code, 100 * totals / data.max_points[members].sum()))
     rows = []
     for scope, values in scopes:
+        own = data.key.domains.get(scope, {}).get("cuts") or data.key.levels   # a domain may have its own cuts
+        cuts = [(c["code"], float(c["min"])) for c in own]
+        codes = [c for c, _ in cuts]
         assigned = levels.assign(values, cuts)
         plain = levels.shares(assigned, codes)
         weighted = levels.shares(assigned, codes, weights) if weights is not None else {}
         counts = Counter(assigned)
         rows += [(scope, c["code"], c.get("label_ru", ""), c["min"], counts[c["code"]], plain[c["code"]],
-                  weighted.get(c["code"])) for c in data.key.levels]
+                  weighted.get(c["code"])) for c in own]
     return rows
 
 

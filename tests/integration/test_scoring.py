@@ -207,6 +207,19 @@ def test_a_later_cycle_is_reported_on_the_first_cycles_scale(world):
     assert calibrate(first) == (base_id, None)                       # the first cycle again: still the base
 
 
+def test_a_domain_may_have_its_own_cut_scores(welder):
+    rng = random.Random(14)
+    key = copy.deepcopy(welder.key)
+    key["domains"][0]["cuts"] = [{"code": "unsafe", "min": 0}, {"code": "safe", "min": 80}]
+    for n in range(20):
+        welder.ingest(welder_answer(key, taker(key, rng.gauss(0, 1), rng), code=f"100007-S{n:03d}"))
+    welder.upload(key)
+    rows = welder.run(lambda p: scoring_report.level_shares(scoring_report.test_data(p, "test_welder")))
+    safety = [r for r in rows if r[0] == key["domains"][0]["code"]]
+    assert [r[1] for r in safety] == ["unsafe", "safe"] and sum(r[4] for r in safety) == 20
+    assert [r[1] for r in rows if r[0] == "total"] == ["below_basic", "basic", "proficient", "advanced"]
+
+
 def test_levels_on_the_reported_scale(welder):
     rng = random.Random(13)
     key = copy.deepcopy(welder.key)
