@@ -99,13 +99,16 @@ def final_codes(form: Form, submission_id: int) -> dict[str, int]:
     return codes
 
 
-def _answers(form: Form, item: str) -> dict[int, str]:
-    """Submission id -> the answer text of one open item, for current versions that answered it."""
+def _answers(form: Form, item: str, submission_id: int | None = None) -> dict[int, str]:
+    """Submission id -> the answer text of one open item, for current versions that answered it
+    (of one submission only, when given)."""
     from .submissions import personal_values     # submissions imports scoring, which needs this module
     found = {}
-    rows = db.session.execute(select(SubmissionDef).join(Submission, Submission.id == SubmissionDef.submission_id)
-                              .where(SubmissionDef.form_id == form.id, SubmissionDef.current.is_(True))
-                              .order_by(Submission.id)).scalars()
+    query = (select(SubmissionDef).join(Submission, Submission.id == SubmissionDef.submission_id)
+             .where(SubmissionDef.form_id == form.id, SubmissionDef.current.is_(True)).order_by(Submission.id))
+    if submission_id is not None:
+        query = query.where(Submission.id == submission_id)
+    rows = db.session.execute(query).scalars()
     for version in rows:
         values = {**version.values, **personal_values(version)}
         text = next((v for p, v in values.items() if p.rsplit("/", 1)[-1] == item and v.strip()), None)
@@ -145,7 +148,7 @@ def record(form: Form, submission_id: int, item: str, round_: str, code: int, ac
     if round_ == "second" and (not double_coded(form, submission_id, item) or "first" not in rounds
                                or rounds["first"][1] == actor.id):
         raise problems.coding_not_allowed("a second coding is by another coder, of an answer chosen for it")
-    if round_ == "first" and submission_id not in _answers(form, item):
+    if round_ == "first" and submission_id not in _answers(form, item, submission_id):
         raise problems.coding_not_allowed("the submission has no answer to this item")
     if round_ == "resolution" and not ("second" in rounds and rounds["second"][0] != rounds["first"][0]):
         raise problems.coding_not_allowed("only a disagreement between two coders is resolved")
