@@ -151,7 +151,7 @@ def categories(data: TestData) -> np.ndarray:
 class Scaling:
     names: list[str]                   # the calibrated items (answered in two categories at least)
     rasch: irt.Calibration             # this group's own Rasch calibration
-    two_pl: irt.Calibration
+    two_pl: irt.Calibration | None     # only when asked for (the workbook)
     fit: list[tuple[float, float]]     # Rasch infit, outfit
     theta: np.ndarray                  # each taker's EAP on the reported scale's θ metric
     scaled: np.ndarray                 # on the reported scale
@@ -159,7 +159,7 @@ class Scaling:
     base: StoredCalibration | None     # the first cycle's calibration this one is linked to, if any
 
 
-def scale(data: TestData) -> Scaling | None:
+def scale(data: TestData, two_pl: bool = False) -> Scaling | None:
     """Rasch and 2PL calibration and EAP abilities on the reported scale: mean 500, SD 100 in the first
     cycle's group; a later cycle is linked through the first cycle's stored item parameters."""
     matrix = categories(data)
@@ -186,7 +186,8 @@ def scale(data: TestData) -> Scaling | None:
         m, s, to_scale = irt.reported_scale(theta, data.weights)
         scaled = to_scale(theta)
         base = None
-    return Scaling(names, rasch, irt.calibrate(chosen, "2pl"), irt.item_fit(rasch, chosen, own_theta),
+    return Scaling(names, rasch, irt.calibrate(chosen, "2pl") if two_pl else None,
+                   irt.item_fit(rasch, chosen, own_theta),
                    theta, scaled, (m, s), base)
 
 
@@ -225,7 +226,7 @@ def store_calibration(project: Project, xml_form_id: str, actor: audit.Actor) ->
 def write_report(project: Project, xml_form_id: str, target: BinaryIO) -> None:
     data = test_data(project, xml_form_id)
     result = analyse(data)
-    scaling = scale(data)
+    scaling = scale(data, two_pl=True)
     summary = [("form", data.form.xml_form_id), ("form_version", data.key.version),
                ("answer_key", data.key_row.number), ("takers", result.takers), ("items", len(data.names)),
                ("max_total", result.max_total), ("mean_total", result.mean_total), ("sd_total", result.sd_total),
