@@ -500,8 +500,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "coding.no_items": ("Бул тесттин ачкычында ачык тапшырма жок (же ачкыч жүктөлө элек).",
                         "В ключе этого теста нет открытых заданий (или ключ ещё не загружен).",
                         "This test's key has no open items (or no key was uploaded yet)."),
-    "coding.round_first": ("Биринчи коддоо", "Первое кодирование", "First coding"),
-    "coding.round_second": ("Экинчи, сокур коддоо: мурунку код көрсөтүлбөйт", "Второе, слепое кодирование: "
+    "coding.round.first": ("Биринчи коддоо", "Первое кодирование", "First coding"),
+    "coding.round.second": ("Экинчи, сокур коддоо: мурунку код көрсөтүлбөйт", "Второе, слепое кодирование: "
                             "прежний код не показывается", "Second, blind coding: the earlier code is not shown"),
     "coding.save": ("Кодду сактоо", "Сохранить код", "Save the code"),
     "coding.nothing": ("Бул тапшырма боюнча сиз коддой турган жооп калган жок.",

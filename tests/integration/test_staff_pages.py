@@ -331,8 +331,9 @@ def _template_keys() -> set[str]:
     for template in TEMPLATES.glob("*.html"):
         keys |= set(re.findall(r"""\bt\(\s*["']([\w.]*\w)["']""", template.read_text()))
     dynamic = {"stage.": STAGES, "project_status.": PROJECT_STATUSES, "form_state.": FORM_STATES,
-               "review.": REVIEW_STATES, "role.": ROLES, "submitter.": ("app_user", "staff"),
-               "notice.": NOTICES}
+               "review.": REVIEW_STATES, "role.": ROLES,
+               "submitter.": ("app_user", "staff", "web_personal", "web_school"), "notice.": NOTICES,
+               "coding.round.": ("first", "second"), "weblinks.": ("not_open", "open", "open_until", "closed")}
     keys |= {prefix + value for prefix, values in dynamic.items() for value in values}
     return keys
 
