@@ -37,7 +37,7 @@ def _task_page(project_id: int, xml_form_id: str, item: str, problem: Problem | 
                      item=item)
     scheme = next(i for i in coding.open_items(form) if i.name == item)
     return render("coding_task.html", problem.status if problem else 200, project=project, form=form,
-                  item=scheme, task=task, problem=problem, label_key=f"label_{language() if language() != 'en' else 'ru'}")
+                  item=scheme, task=task, problem=problem, label_key=_label_key())
 
 
 @bp.post("/projects/<int:project_id>/forms/<xml_form_id>/coding/<item>")
@@ -61,7 +61,7 @@ def coding_disagreements(project_id: int, xml_form_id: str, item: str):
                      item=item)
     scheme = next(i for i in coding.open_items(form) if i.name == item)
     return render("coding_resolve.html", project=project, form=form, item=scheme, disagreements=found,
-                  label_key=f"label_{language() if language() != 'en' else 'ru'}")
+                  label_key=_label_key())
 
 
 @bp.post("/projects/<int:project_id>/forms/<xml_form_id>/coding/<item>/disagreements")
@@ -71,6 +71,11 @@ def resolve_code(project_id: int, xml_form_id: str, item: str):
     coding.record(form, _number("submission"), item, "resolution", _number("code"), actor())
     return done("staff.coding_disagreements", "resolved", project_id=project_id, xml_form_id=xml_form_id,
                 item=item)
+
+
+def _label_key() -> str:
+    """The coding scheme's label in the page's language (the schemes are in Kyrgyz and Russian)."""
+    return f"label_{language() if language() != 'en' else 'ru'}"
 
 
 def _number(field: str) -> int:

@@ -49,15 +49,18 @@ WEB_FORMS_PHRASES = {"Send": "web.wf.send", "1 question with error.": "web.wf.er
                      "Select…": "web.wf.select", "Required": "web.wf.required_mark"}
 
 
-def _client_key() -> str:
-    """The client address as a keyed hash: rate limits need equality, logs must not hold addresses."""
+def _keyed_hash(value: str) -> str:
+    """Rate limits need equality only: counters and logs hold keyed hashes, never addresses or tokens."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _client_key() -> str:
+    return _keyed_hash(request.remote_addr or "")
 
 
 def _token_key() -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, (request.view_args or {}).get("token", "").encode(), hashlib.sha256).hexdigest()[:24]
+    return _keyed_hash((request.view_args or {}).get("token", ""))
 
 
 limiter = Limiter(key_func=_client_key, key_prefix="sapat-web")

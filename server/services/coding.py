@@ -19,8 +19,8 @@ from sqlalchemy import select
 from .. import problems
 from ..measurement import agreement
 from ..storage import db
-from ..storage.forms import Form, FormDef
-from ..storage.scoring import AnswerKeyVersion, Coding
+from ..storage.forms import Form
+from ..storage.scoring import Coding
 from ..storage.submissions import Submission, SubmissionDef
 from . import audit, scoring, sealing
 
@@ -56,15 +56,8 @@ def double_coded(form: Form, submission_id: int, item: str) -> bool:
 
 
 def open_items(form: Form) -> list:
-    keyed = _keyed(form)
+    keyed = scoring.newest_key(form)
     return [i for i in scoring.ordered_items(keyed[1]) if i.type == "open"] if keyed else []
-
-
-def _keyed(form: Form):
-    row = db.session.scalar(select(AnswerKeyVersion).where(AnswerKeyVersion.form_id == form.id,
-                                                           AnswerKeyVersion.current.is_(True))
-                            .order_by(AnswerKeyVersion.number.desc()))
-    return (row, scoring.open_key(row)) if row else None
 
 
 def codes_of(form_id: int, submission_ids) -> dict[int, dict[str, dict[str, tuple[int, int]]]]:
@@ -157,17 +150,7 @@ def record(form: Form, submission_id: int, item: str, round_: str, code: int, ac
     db.session.flush()
     audit.record("coding.code", actor, project_id=form.project_id, target=f"submission:{submission_id}",
                  item=item, round=round_)
-    _rescore(form, submission_id)
-
-
-def _rescore(form: Form, submission_id: int) -> None:
-    from .submissions import personal_values
-    version = db.session.scalar(select(SubmissionDef).where(SubmissionDef.submission_id == submission_id,
-                                                            SubmissionDef.current.is_(True)))
-    keyed = scoring.current_key(form, db.session.get(FormDef, version.form_def_id).version)
-    if keyed is not None:
-        scoring.store(version, *keyed, {**version.values, **personal_values(version)}, "coding",
-                      final_codes(form, submission_id))
+    scoring.rescore_submission(form, submission_id, "coding")
 
 
 def progress(form: Form) -> list[ItemProgress]:

@@ -77,6 +77,14 @@ def current_key(form: Form, form_version: str) -> tuple[AnswerKeyVersion, Answer
     return (row, open_key(row)) if row else None
 
 
+def newest_key(form: Form) -> tuple[AnswerKeyVersion, AnswerKey] | None:
+    """The current key of the form's newest keyed version."""
+    row = db.session.scalar(select(AnswerKeyVersion).where(AnswerKeyVersion.form_id == form.id,
+                                                           AnswerKeyVersion.current.is_(True))
+                            .order_by(AnswerKeyVersion.number.desc()))
+    return (row, open_key(row)) if row else None
+
+
 def open_key(row: AnswerKeyVersion) -> AnswerKey:
     return load_answer_key(sealing.open_value("answer_keys", "key", row.id, row.sealed))
 
@@ -103,8 +111,6 @@ def score_arrival(form: Form, version: SubmissionDef, clear: dict[str, str], per
 
 def rescore(form: Form, form_version: str, reason: str) -> int:
     """Score every current submission of one form version with its current key; returns how many."""
-    from .coding import final_codes
-    from .submissions import personal_values   # submissions imports this module for scoring on arrival
     keyed = current_key(form, form_version)
     if keyed is None:
         return 0
@@ -113,10 +119,26 @@ def rescore(form: Form, form_version: str, reason: str) -> int:
                                          FormDef.version == form_version))
     count = 0
     for version in versions:
-        store(version, *keyed, {**version.values, **personal_values(version)}, reason,
-              final_codes(form, version.submission_id))
+        _score_again(form, version, keyed, reason)
         count += 1
     return count
+
+
+def rescore_submission(form: Form, submission_id: int, reason: str) -> None:
+    """Score a submission's current version again (its codes changed), if its form version has a key."""
+    version = db.session.scalar(select(SubmissionDef).where(SubmissionDef.submission_id == submission_id,
+                                                            SubmissionDef.current.is_(True)))
+    keyed = current_key(form, db.session.get(FormDef, version.form_def_id).version)
+    if keyed is not None:
+        _score_again(form, version, keyed, reason)
+
+
+def _score_again(form: Form, version: SubmissionDef, keyed: tuple[AnswerKeyVersion, AnswerKey], reason: str) -> None:
+    """Score a stored version: its answers (the sealed ones opened) with the final codes of its open items."""
+    from .coding import final_codes
+    from .submissions import personal_values   # submissions imports this module for scoring on arrival
+    store(version, *keyed, {**version.values, **personal_values(version)}, reason,
+          final_codes(form, version.submission_id))
 
 
 def store(version: SubmissionDef, row: AnswerKeyVersion, key: AnswerKey, values: dict, reason: str,

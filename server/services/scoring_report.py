@@ -48,12 +48,10 @@ class TestData:
 def test_data(project: Project, xml_form_id: str) -> TestData:
     """The scored matrix of the form's newest keyed version (409.27 without a key or scores)."""
     form = form_service.get_form(project, xml_form_id)
-    row = db.session.scalar(select(AnswerKeyVersion).where(AnswerKeyVersion.form_id == form.id,
-                                                           AnswerKeyVersion.current.is_(True))
-                            .order_by(AnswerKeyVersion.number.desc()))
-    if row is None:
+    keyed = scoring.newest_key(form)
+    if keyed is None:
         raise problems.scoring_step_missing("answer key")
-    key = scoring.open_key(row)
+    row, key = keyed
     scores = list(db.session.scalars(select(Score).where(Score.form_id == form.id, Score.current.is_(True),
                                                          Score.key_id == row.id).order_by(Score.submission_id)))
     if not scores:
